@@ -1,0 +1,398 @@
+"""``dockcourse bench [--quick] [--out DIR]``: every measurement, JSON and plots.
+
+Runs each part that this host can run (process, namespaces, containers, VM, disk),
+appends every sample to ``DIR/results.jsonl`` as it is taken (a rerun with the same
+settings resumes), writes ``DIR/summary.json`` and the plots ``startup.png``,
+``phases.png`` and ``disk.png``, and prints a summary table. A part that cannot run
+here is reported as unavailable, with how to enable it; the rest still runs.
+:func:`run_bench` is the same thing as a function (used by ``dockcourse record``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .results import (
+    SERIES,
+    BadInput,
+    MeasurementUnavailable,
+    Results,
+    RunFile,
+    Unavailable,
+    check_runs,
+    host_provenance,
+    new_run_id,
+    now_iso,
+    open_run,
+    series_stats,
+)
+
+if TYPE_CHECKING:
+    import docker
+
+DISK_PARTS = ("disk-containers", "disk-vm")
+PARTS = (*SERIES, *DISK_PARTS)
+ENGINE_PARTS = (
+    "container-none",
+    "container-bridge",
+    "container-cold",
+    "disk-containers",
+)
+RESULTS_FILE = "results.jsonl"
+SUMMARY_FILE = "summary.json"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How many samples of what: the settings a resumed run must match."""
+
+    runs: dict[str, int]
+    warmup: dict[str, int]
+    disk_counts: tuple[int, ...]
+    parts: tuple[str, ...] = PARTS
+    vm_accel: str = "auto"
+    quick: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def settings(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["disk_counts"] = list(self.disk_counts)
+        data["parts"] = list(self.parts)
+        return data
+
+
+def make_plan(
+    *,
+    quick: bool,
+    runs: int | None = None,
+    parts: Sequence[str] | None = None,
+    vm_accel: str = "auto",
+) -> Plan:
+    """The quick plan (≤ 60 s on 2 cores, VM under TCG) or the full one."""
+    if runs is not None:
+        check_runs(runs, name="--runs")
+    chosen = tuple(parts) if parts else PARTS
+    unknown = [p for p in chosen if p not in PARTS]
+    if unknown:
+        raise BadInput(
+            f"unknown series {', '.join(map(repr, unknown))}: choose from "
+            f"{', '.join(PARTS)}"
+        )
+    if quick:
+        base = {
+            "process": 10,
+            "namespaces": 10,
+            "container-none": 5,
+            "container-bridge": 5,
+            "container-cold": 1,
+            "vm": 2,
+        }
+        warm = {
+            "process": 2,
+            "namespaces": 2,
+            "container-none": 1,
+            "container-bridge": 1,
+            "container-cold": 0,
+            "vm": 0,
+        }
+        counts: tuple[int, ...] = (1, 2, 5, 10)
+    else:
+        base = {
+            "process": 50,
+            "namespaces": 50,
+            "container-none": 20,
+            "container-bridge": 20,
+            "container-cold": 3,
+            "vm": 5,
+        }
+        warm = {
+            "process": 3,
+            "namespaces": 3,
+            "container-none": 2,
+            "container-bridge": 2,
+            "container-cold": 0,
+            "vm": 1,
+        }
+        counts = (1, 2, 5, 10, 20)
+    if runs is not None:
+        base = dict.fromkeys(base, runs)
+    return Plan(
+        runs=base,
+        warmup=warm,
+        disk_counts=counts,
+        parts=chosen,
+        vm_accel=vm_accel,
+        quick=quick,
+    )
+
+
+def _connect() -> tuple[docker.DockerClient | None, Unavailable | None]:
+    from ..engine import EngineUnavailable, connect
+
+    try:
+        return connect(), None
+    except EngineUnavailable as exc:
+        return None, Unavailable("engine", exc.cause, exc.fix, now_iso())
+
+
+def run_bench(
+    out_dir: Path,
+    plan: Plan,
+    *,
+    fresh: bool = False,
+    progress: bool | None = None,
+    say: Callable[[str], None] = print,
+) -> Results:
+    """Run ``plan`` into ``out_dir/results.jsonl`` (resuming it unless ``fresh``)."""
+    from .. import plots
+
+    client, no_engine = _connect()
+    engine: dict[str, Any] | None = None
+    image_ref = ""
+    if client is not None:
+        from ..engine import engine_info
+        from ..images import ImageUnavailable, ensure_image
+
+        engine = engine_info(client).as_dict()
+        try:
+            image_ref = ensure_image(client)
+        except ImageUnavailable as exc:
+            no_engine = Unavailable("course image", exc.cause, exc.fix, now_iso())
+            client = None
+    provenance = host_provenance(new_run_id(), engine)
+    run = open_run(
+        out_dir / RESULTS_FILE,
+        provenance=provenance,
+        settings=plan.settings(),
+        resume=not fresh,
+    )
+    try:
+        if run.results().startup or run.results().disk:
+            say(f"resuming run {run.run_id} from {run.path}")
+        for part in plan.parts:
+            if client is None and part in ENGINE_PARTS:
+                assert no_engine is not None
+                _unavailable(
+                    run,
+                    Unavailable(part, no_engine.cause, no_engine.fix, now_iso()),
+                    say,
+                )
+                continue
+            try:
+                _run_part(part, plan, run, client, image_ref, progress)
+            except MeasurementUnavailable as exc:
+                _unavailable(run, Unavailable(part, exc.cause, exc.fix, now_iso()), say)
+    finally:
+        run.close()
+    results = run.results()
+    plots.save_all(results, out_dir)
+    (out_dir / SUMMARY_FILE).write_text(
+        json.dumps(summary(results), indent=1, ensure_ascii=False) + "\n", "utf-8"
+    )
+    return results
+
+
+def _unavailable(run: RunFile, item: Unavailable, say: Callable[[str], None]) -> None:
+    run.add_unavailable(item)
+    say(
+        f"unavailable: {item.series}: {item.cause}"
+        + (f"\n  → {item.fix}" if item.fix else "")
+    )
+
+
+def _run_part(
+    part: str,
+    plan: Plan,
+    run: RunFile,
+    client: docker.DockerClient | None,
+    image_ref: str,
+    progress: bool | None,
+) -> None:
+    from . import disk, startup, vm
+
+    if part in DISK_PARTS:
+        done = {(p.what, p.n) for p in run.results().disk}
+        prefix = "containers" if part == "disk-containers" else "VMs"
+        if any(
+            what.startswith(prefix) and n == max(plan.disk_counts) for what, n in done
+        ):
+            return
+        if part == "disk-containers":
+            assert client is not None
+            disk.measure_container_disk(
+                client,
+                plan.disk_counts,
+                image_ref=image_ref,
+                on_point=run.add_disk,
+                progress=progress,
+            )
+            run.add_image(disk.image_facts(client, image_ref))
+        else:
+            vm.measure_vm_disk(
+                plan.disk_counts, on_point=run.add_disk, progress=progress
+            )
+        return
+    runs, warmup = plan.runs[part], plan.warmup[part]
+    done_count = run.done(part)
+    if done_count >= runs + warmup:
+        return
+    common: dict[str, Any] = {
+        "start_index": done_count,
+        "on_sample": run.add_sample,
+        "progress": progress,
+    }
+    if part == "process":
+        startup.measure_process(runs, warmup=warmup, **common)
+    elif part == "namespaces":
+        startup.measure_namespaces(runs, warmup=warmup, **common)
+    elif part == "vm":
+        vm.measure_vm(runs, warmup=warmup, accel=plan.vm_accel, **common)
+    else:
+        assert client is not None
+        network = "bridge" if part == "container-bridge" else "none"
+        startup.measure_container(
+            client,
+            runs,
+            warmup=warmup,
+            network=network,
+            cold=part == "container-cold",
+            image_ref=image_ref,
+            on_engine_detail=run.amend_detail,
+            **common,
+        )
+
+
+def summary(results: Results) -> dict[str, Any]:
+    """Provenance, per-series statistics, disk at the largest N, unavailable parts."""
+    from ..plots import headline
+
+    stats = {}
+    for key in SERIES:
+        found = series_stats(results.samples(key))
+        if found is not None:
+            stats[key] = {
+                **asdict(found),
+                "endpoint": SERIES[key][1],
+                "label": SERIES[key][0],
+            }
+    largest: dict[str, dict[str, int]] = {}
+    for point in results.disk:
+        if point.what not in largest or point.n >= largest[point.what]["n"]:
+            largest[point.what] = {"n": point.n, "total_bytes": point.total_bytes}
+    return {
+        "run_id": results.run_id,
+        "mode": results.mode,
+        "provenance": asdict(results.provenance),
+        "vm_accel": results.vm_accel(),
+        "headline": headline(results),
+        "startup": stats,
+        "disk_at_largest_n": largest,
+        "unavailable": [asdict(u) for u in results.unavailable],
+    }
+
+
+def format_table(results: Results) -> str:
+    """The summary table printed at the end of ``dockcourse bench``."""
+    from ..plots import human_bytes, human_seconds
+
+    lines = [f"{'series':<18} {'n':>4} {'median':>9} {'middle half':>21}  endpoint"]
+    for key in SERIES:
+        found = series_stats(results.samples(key))
+        if found is None:
+            continue
+        spread = f"{human_seconds(found.p25_s)} – {human_seconds(found.p75_s)}"
+        endpoint = SERIES[key][1]
+        if key == "vm":
+            endpoint += f", {results.vm_accel().upper()}"
+        lines.append(
+            f"{key:<18} {found.count:>4} {human_seconds(found.median_s):>9} "
+            f"{spread:>21}  {endpoint}"
+        )
+    largest: dict[str, tuple[int, int]] = {}
+    for point in results.disk:
+        if point.n >= largest.get(point.what, (0, 0))[0]:
+            largest[point.what] = (point.n, point.total_bytes)
+    if largest:
+        lines.append("")
+        lines.append(f"{'disk':<44} {'N':>3} {'total':>10}")
+        for what, (n, size) in largest.items():
+            lines.append(f"{what:<44} {n:>3} {human_bytes(size):>10}")
+    for item in results.unavailable:
+        lines.append(f"unavailable: {item.series}: {item.cause}")
+    return "\n".join(lines)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer samples: about a minute on 2 cores"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("dockcourse-bench"),
+        help="directory for results.jsonl, summary.json and the plots "
+        "(default: ./dockcourse-bench)",
+    )
+    parser.add_argument(
+        "--series",
+        nargs="+",
+        metavar="NAME",
+        help=f"only these parts: {', '.join(PARTS)}",
+    )
+    parser.add_argument("--runs", type=int, help="samples per series (after warm-up)")
+    parser.add_argument(
+        "--vm-accel",
+        choices=("auto", "kvm", "tcg"),
+        default="auto",
+        help="VM accelerator (auto: KVM if QEMU boots with it, else TCG)",
+    )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start a new run instead of resuming the one in --out",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def run(args: argparse.Namespace) -> int:
+    start = time.perf_counter()
+    try:
+        plan = make_plan(
+            quick=args.quick, runs=args.runs, parts=args.series, vm_accel=args.vm_accel
+        )
+    except BadInput as exc:
+        print(f"dockcourse bench: {exc}", file=sys.stderr)
+        return 2
+    try:
+        results = run_bench(
+            args.out,
+            plan,
+            fresh=args.fresh,
+            progress=False if args.no_progress else None,
+        )
+    except BadInput as exc:
+        print(f"dockcourse bench: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            f"dockcourse bench: interrupted; the samples taken so far are in "
+            f"{args.out / RESULTS_FILE} and a rerun resumes them",
+            file=sys.stderr,
+        )
+        return 130
+    print()
+    print(format_table(results))
+    print()
+    print(f"{results.label()}")
+    print(
+        f"wrote {args.out / RESULTS_FILE}, {args.out / SUMMARY_FILE}, startup.png, "
+        f"phases.png, disk.png in {time.perf_counter() - start:.1f} s"
+    )
+    return 0 if results.startup or results.disk else 1

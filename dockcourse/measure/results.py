@@ -1,0 +1,651 @@
+"""Typed measurement records, their JSON-lines file, statistics and provenance.
+
+A run is one JSON-lines file: a ``run`` header (run id, provenance, settings), then one
+line per sample, written and flushed as each sample is taken, so an interrupted run
+keeps what it measured and :func:`open_run` with ``resume=True`` continues it. The
+recorded dataset shipped in ``dockcourse/data/recorded/`` is such a file. Published
+figures (``dockcourse/data/published_baselines.csv``) are loaded here too, never mixed
+with live samples. Used by chapters 01 and 03 and by ``dockcourse bench`` / ``record``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import platform
+import secrets
+import statistics
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from typing import IO, Any
+
+from .._version import __version__
+
+#: Series of the start-up spectrum, in the order they are plotted (fastest first).
+SERIES: dict[str, tuple[str, str]] = {
+    # key: (label, endpoint)
+    "process": ("process (fork + exec of busybox true)", "process exit"),
+    "namespaces": (
+        "same program in new pid/mount/uts/ipc/net namespaces (unshare)",
+        "process exit",
+    ),
+    "container-none": (
+        "container, --network none (warm)",
+        "create → exit → remove",
+    ),
+    "container-bridge": (
+        "container, default bridge network (warm)",
+        "create → exit → remove",
+    ),
+    "container-cold": (
+        "container, first start of a just-built image (cold)",
+        "create → exit → remove",
+    ),
+    "vm": ("VM: QEMU boots Linux, init runs, powers off", "QEMU process exit"),
+}
+CONTAINER_SERIES = ("container-none", "container-bridge", "container-cold")
+CONTAINER_PHASES = ("create", "start", "first output", "exit", "remove")
+VM_PHASES = ("firmware + kernel load", "kernel boot to init", "init to power-off")
+FILE_FORMAT = 1
+RECORDED_DIR = "recorded"
+RECORDED_NAME = "measurements.jsonl"
+
+
+class BadInput(ValueError):
+    """A measurement was asked for something impossible (e.g. zero runs)."""
+
+
+class MeasurementUnavailable(Exception):
+    """A series cannot run here: ``cause`` says why, ``fix`` how to enable it."""
+
+    def __init__(self, series: str, cause: str, fix: str = "") -> None:
+        super().__init__(f"{series}: {cause}" + (f" — {fix}" if fix else ""))
+        self.series = series
+        self.cause = cause
+        self.fix = fix
+
+
+def check_runs(runs: int, *, name: str = "runs") -> int:
+    if isinstance(runs, bool) or not isinstance(runs, int) or runs <= 0:
+        raise BadInput(f"{name} must be a whole number of at least 1, not {runs!r}")
+    return runs
+
+
+def check_series(names: Iterable[str]) -> list[str]:
+    chosen = list(names)
+    unknown = [name for name in chosen if name not in SERIES]
+    if unknown:
+        raise BadInput(
+            f"unknown series {', '.join(map(repr, unknown))}: choose from "
+            f"{', '.join(SERIES)}"
+        )
+    return chosen
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def new_run_id() -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{secrets.token_hex(3)}"
+
+
+@dataclass(frozen=True)
+class StartupSample:
+    """One start-up measurement: ``elapsed_s`` from launch to ``endpoint``."""
+
+    series: str
+    index: int  # position in the series, warm-ups included
+    warmup: bool  # warm-ups are kept in the file but left out of statistics
+    elapsed_s: float
+    endpoint: str
+    taken_at: str
+    phases_s: dict[str, float] = field(
+        default_factory=dict
+    )  # ordered, sums ≈ elapsed_s
+    detail: dict[str, str] = field(default_factory=dict)  # accel, container id, ...
+
+
+@dataclass(frozen=True)
+class DiskPoint:
+    """Disk used by ``n`` instances of one kind (``what``), shared part counted once."""
+
+    what: str  # "containers", "containers, each wrote 1 MiB", "VMs, full copies", ...
+    n: int
+    total_bytes: int
+    shared_bytes: int  # image (containers) or base disk (linked clones), counted once
+    per_instance_bytes: int  # sum of the writable layers / clone files
+    taken_at: str
+    detail: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    """The course image as ``docker image inspect/history`` report it."""
+
+    image_ref: str
+    size_bytes: int
+    layer_sizes_bytes: tuple[int, ...]
+    taken_at: str
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """A series that could not run here, and how to enable it."""
+
+    series: str
+    cause: str
+    fix: str
+    taken_at: str
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where and when a run was measured: printed on every plot made from it."""
+
+    run_id: str
+    date: str
+    host_kernel: str
+    host_os: str
+    cpu_model: str
+    cpu_count: int
+    python: str
+    dockcourse_version: str
+    engine_version: str = "no engine"
+    api_version: str = ""
+    storage_driver: str = ""
+    cgroup_version: str = ""
+    engine_os: str = ""
+
+    def short(self) -> str:
+        day = self.date[:10]
+        engine = (
+            f"Docker {self.engine_version} ({self.storage_driver}, cgroup v"
+            f"{self.cgroup_version})"
+            if self.api_version
+            else "no engine"
+        )
+        return f"{day}, {engine}, kernel {self.host_kernel}, {self.cpu_model}"
+
+
+def host_provenance(run_id: str, engine: Mapping[str, Any] | None = None) -> Provenance:
+    """Provenance of this host; ``engine`` is ``EngineInfo.as_dict()`` when live."""
+    from ..host import cpu_model
+
+    e = dict(engine or {})
+    return Provenance(
+        run_id=run_id,
+        date=now_iso(),
+        host_kernel=platform.release(),
+        host_os=f"{platform.system()} {platform.machine()}",
+        cpu_model=cpu_model(),
+        cpu_count=os.cpu_count() or 0,
+        python=platform.python_version(),
+        dockcourse_version=__version__,
+        engine_version=str(e.get("version", "no engine")),
+        api_version=str(e.get("api_version", "")),
+        storage_driver=str(e.get("storage_driver", "")),
+        cgroup_version=str(e.get("cgroup_version", "")),
+        engine_os=str(e.get("operating_system", "")),
+    )
+
+
+def _known(cls: type, data: Mapping[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in data.items() if k in names}
+
+
+@dataclass(frozen=True)
+class Results:
+    """Everything one run file holds, in the order it was measured."""
+
+    provenance: Provenance
+    settings: dict[str, Any]
+    startup: tuple[StartupSample, ...] = ()
+    disk: tuple[DiskPoint, ...] = ()
+    images: tuple[ImageFacts, ...] = ()
+    unavailable: tuple[Unavailable, ...] = ()
+    mode: str = "live"  # "live" or "recorded"
+    source: str = ""  # the file it was read from
+
+    @property
+    def run_id(self) -> str:
+        return self.provenance.run_id
+
+    def samples(
+        self, series: str, *, include_warmup: bool = False
+    ) -> list[StartupSample]:
+        return [
+            s
+            for s in self.startup
+            if s.series == series and (include_warmup or not s.warmup)
+        ]
+
+    def vm_accel(self) -> str:
+        """ "kvm", "tcg" or "" (no VM series): which accelerator the VM samples used."""
+        accels = {s.detail.get("accel", "") for s in self.samples("vm")}
+        return "+".join(sorted(a for a in accels if a))
+
+    def label(self) -> str:
+        """Live or recorded, run id and provenance: printed on every plot."""
+        accel = self.vm_accel()
+        vm = f", VM under {accel.upper()}" if accel else ""
+        if self.mode == "recorded":
+            return f"recorded run {self.run_id}: {self.provenance.short()}{vm}"
+        return f"live run {self.run_id}: {self.provenance.short()}{vm}"
+
+    def with_mode(self, mode: str) -> Results:
+        return Results(
+            self.provenance,
+            self.settings,
+            self.startup,
+            self.disk,
+            self.images,
+            self.unavailable,
+            mode,
+            self.source,
+        )
+
+
+@dataclass(frozen=True)
+class SeriesStats:
+    """Median and spread of one series (warm-ups excluded)."""
+
+    series: str
+    count: int
+    median_s: float
+    p25_s: float
+    p75_s: float
+    min_s: float
+    max_s: float
+
+
+def quantile(values: list[float], q: float) -> float:
+    """Linear-interpolation quantile (numpy's default), ``0 <= q <= 1``."""
+    if not values:
+        raise BadInput("no values")
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def series_stats(samples: Iterable[StartupSample]) -> SeriesStats | None:
+    chosen = [s for s in samples if not s.warmup]
+    if not chosen:
+        return None
+    values = [s.elapsed_s for s in chosen]
+    return SeriesStats(
+        series=chosen[0].series,
+        count=len(values),
+        median_s=statistics.median(values),
+        p25_s=quantile(values, 0.25),
+        p75_s=quantile(values, 0.75),
+        min_s=min(values),
+        max_s=max(values),
+    )
+
+
+def phase_medians(samples: Iterable[StartupSample]) -> dict[str, float]:
+    """Median of each phase over the non-warm-up samples, in phase order."""
+    chosen = [s for s in samples if not s.warmup and s.phases_s]
+    names: list[str] = []
+    for sample in chosen:
+        names += [name for name in sample.phases_s if name not in names]
+    return {
+        name: statistics.median(s.phases_s.get(name, 0.0) for s in chosen)
+        for name in names
+    }
+
+
+# --------------------------------------------------------------------------- files
+
+
+class RunFile:
+    """A JSON-lines run file opened for appending; each record is flushed at once."""
+
+    def __init__(self, path: Path, results: Results, handle: IO[str]) -> None:
+        self.path = path
+        self._results = results
+        self._handle = handle
+        self._startup = list(results.startup)
+        self._disk = list(results.disk)
+        self._images = list(results.images)
+        self._unavailable = list(results.unavailable)
+
+    @property
+    def run_id(self) -> str:
+        return self._results.run_id
+
+    def results(self) -> Results:
+        r = self._results
+        return Results(
+            r.provenance,
+            r.settings,
+            tuple(self._startup),
+            tuple(self._disk),
+            tuple(self._images),
+            tuple(self._unavailable),
+            r.mode,
+            str(self.path),
+        )
+
+    def _write(self, kind: str, record: Any) -> None:
+        line = json.dumps({"type": kind, **asdict(record)}, ensure_ascii=False)
+        self._handle.write(line + "\n")
+        self._handle.flush()
+
+    def add_sample(self, sample: StartupSample) -> None:
+        self._startup.append(sample)
+        self._write("startup", sample)
+
+    def amend_detail(self, sample: StartupSample) -> None:
+        """Record detail (engine timestamps) learned after ``sample`` was written."""
+        for i, old in enumerate(self._startup):
+            if old.series == sample.series and old.index == sample.index:
+                self._startup[i] = sample
+        line = json.dumps(
+            {
+                "type": "amend",
+                "series": sample.series,
+                "index": sample.index,
+                "detail": sample.detail,
+            },
+            ensure_ascii=False,
+        )
+        self._handle.write(line + "\n")
+        self._handle.flush()
+
+    def add_disk(self, point: DiskPoint) -> None:
+        self._disk.append(point)
+        self._write("disk", point)
+
+    def add_image(self, facts: ImageFacts) -> None:
+        self._images.append(facts)
+        self._write("image", facts)
+
+    def add_unavailable(self, item: Unavailable) -> None:
+        self._unavailable = [u for u in self._unavailable if u.series != item.series]
+        self._unavailable.append(item)
+        self._write("unavailable", item)
+
+    def done(self, series: str) -> int:
+        """How many samples (warm-ups included) the file holds for ``series``."""
+        return sum(1 for s in self._startup if s.series == series)
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> RunFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_run(
+    path: Path,
+    *,
+    provenance: Provenance,
+    settings: Mapping[str, Any],
+    resume: bool = True,
+) -> RunFile:
+    """Open ``path`` for a run: continue it if its settings match, else start anew.
+
+    A file from different settings (e.g. ``--quick`` against a full run) is not mixed:
+    it is renamed ``*.previous.jsonl`` and a new run starts.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if resume and path.exists():
+        try:
+            previous = load_results(path)
+        except BadInput:
+            previous = None
+        if previous is not None and previous.settings == dict(settings):
+            return RunFile(path, previous, path.open("a", encoding="utf-8"))
+    if path.exists():
+        path.replace(path.with_suffix(".previous.jsonl"))
+    results = Results(provenance, dict(settings), source=str(path))
+    handle = path.open("w", encoding="utf-8")
+    header = {
+        "type": "run",
+        "format": FILE_FORMAT,
+        "provenance": asdict(provenance),
+        "settings": dict(settings),
+    }
+    handle.write(json.dumps(header, ensure_ascii=False) + "\n")
+    handle.flush()
+    return RunFile(path, results, handle)
+
+
+def _records(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue  # the last line of an interrupted run may be cut short
+        if isinstance(record, dict):
+            yield record
+
+
+def parse_results(
+    lines: Iterable[str], *, mode: str = "live", source: str = ""
+) -> Results:
+    provenance: Provenance | None = None
+    settings: dict[str, Any] = {}
+    startup: list[StartupSample] = []
+    disk: list[DiskPoint] = []
+    images: list[ImageFacts] = []
+    unavailable: dict[str, Unavailable] = {}
+    for record in _records(lines):
+        kind = record.get("type")
+        if kind == "run":
+            provenance = Provenance(**_known(Provenance, record.get("provenance", {})))
+            settings = dict(record.get("settings", {}))
+        elif kind == "startup":
+            startup.append(StartupSample(**_known(StartupSample, record)))
+            unavailable.pop(record.get("series", ""), None)
+        elif kind == "amend":
+            for i, old in enumerate(startup):
+                if old.series == record.get("series") and old.index == record.get(
+                    "index"
+                ):
+                    detail = {**old.detail, **dict(record.get("detail") or {})}
+                    startup[i] = StartupSample(
+                        old.series,
+                        old.index,
+                        old.warmup,
+                        old.elapsed_s,
+                        old.endpoint,
+                        old.taken_at,
+                        old.phases_s,
+                        detail,
+                    )
+        elif kind == "disk":
+            disk.append(DiskPoint(**_known(DiskPoint, record)))
+        elif kind == "image":
+            facts = _known(ImageFacts, record)
+            facts["layer_sizes_bytes"] = tuple(facts.get("layer_sizes_bytes", ()))
+            images.append(ImageFacts(**facts))
+        elif kind == "unavailable":
+            item = Unavailable(**_known(Unavailable, record))
+            unavailable[item.series] = item
+    if provenance is None:
+        raise BadInput(
+            f"{source or 'the data'} is not a dockcourse run (no run header)"
+        )
+    return Results(
+        provenance,
+        settings,
+        tuple(startup),
+        tuple(disk),
+        tuple(images),
+        tuple(unavailable.values()),
+        mode,
+        source,
+    )
+
+
+def load_results(path: Path | str, *, mode: str = "live") -> Results:
+    """Read a run file written by :func:`open_run` (``dockcourse bench --out``)."""
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8") as f:
+            return parse_results(f, mode=mode, source=str(path))
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+
+
+def load_recorded(name: str = RECORDED_NAME) -> Results:
+    """The recorded run shipped with the package (``dockcourse record`` wrote it).
+
+    Recorded mode (no engine, e.g. Binder) plots it, labelled "recorded" with its
+    provenance. Used by chapters 01 and 03.
+    """
+    path = resources.files("dockcourse") / "data" / RECORDED_DIR / name
+    if not path.is_file():
+        raise MeasurementUnavailable(
+            "recorded",
+            f"the package holds no recorded run {name!r}",
+            "run `dockcourse record` on a machine with Docker",
+        )
+    text = path.read_text(encoding="utf-8")
+    return parse_results(text.splitlines(), mode="recorded", source=f"recorded/{name}")
+
+
+def live_results(
+    startup: Iterable[StartupSample] = (),
+    disk: Iterable[DiskPoint] = (),
+    *,
+    engine: Mapping[str, Any] | None = None,
+) -> Results:
+    """Samples measured in a notebook, wrapped with this host's provenance for plotting.
+
+    ``engine`` is ``EngineInfo.as_dict()`` (``session.engine.as_dict()``) when live.
+    """
+    provenance = host_provenance(new_run_id(), engine)
+    return Results(provenance, {}, tuple(startup), tuple(disk))
+
+
+# --------------------------------------------------------------------- published
+
+
+_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0}
+_UNIT_BYTES = {
+    "B": 1,
+    "KB": 1000,
+    "MB": 1000**2,
+    "GB": 1000**3,
+    "KiB": 1024,
+    "MiB": 1024**2,
+    "GiB": 1024**3,
+}
+
+
+@dataclass(frozen=True)
+class PublishedFigure:
+    """A verified row of ``published_baselines.csv``, in seconds or bytes."""
+
+    id: str
+    category: str
+    what: str
+    low: float  # seconds (time) or bytes (disk)
+    high: float
+    quantity: str  # "time" or "disk"
+    statistic: str
+    endpoint: str
+    setup: str
+    year: str
+    source: str
+    url: str
+    verified: str
+
+    def citation(self) -> str:
+        year = f", {self.year}" if self.year and self.year != "n/a" else ""
+        return f"{self.source}{year}"
+
+
+def parse_published(rows: Iterable[Mapping[str, str]]) -> list[PublishedFigure]:
+    """Rows marked verified ``yes`` or ``corrected``; the others are left out."""
+    figures: list[PublishedFigure] = []
+    for row in rows:
+        if (row.get("verified") or "").strip().lower() not in ("yes", "corrected"):
+            continue
+        unit = (row.get("unit") or "").strip()
+        if unit in _UNIT_SECONDS:
+            scale, quantity = _UNIT_SECONDS[unit], "time"
+        elif unit in _UNIT_BYTES:
+            scale, quantity = float(_UNIT_BYTES[unit]), "disk"
+        else:
+            continue
+        try:
+            low = float(row["value_low"]) * scale
+            high = float(row.get("value_high") or row["value_low"]) * scale
+        except (KeyError, ValueError):
+            continue
+        figures.append(
+            PublishedFigure(
+                id=row.get("id", ""),
+                category=row.get("category", ""),
+                what=row.get("what", ""),
+                low=low,
+                high=high,
+                quantity=quantity,
+                statistic=row.get("statistic", ""),
+                endpoint=row.get("endpoint", ""),
+                setup=row.get("setup", ""),
+                year=row.get("year", ""),
+                source=row.get("source", ""),
+                url=row.get("url", ""),
+                verified=row.get("verified", ""),
+            )
+        )
+    return figures
+
+
+def load_published() -> list[PublishedFigure]:
+    """Verified published figures shipped with the package, with their citations."""
+    path = resources.files("dockcourse") / "data" / "published_baselines.csv"
+    if not path.is_file():
+        return []
+    text = path.read_text(encoding="utf-8")
+    return parse_published(csv.DictReader(text.splitlines()))
+
+
+def progress_enabled(requested: bool | None) -> bool:
+    """Progress bars by default in notebooks and terminals, not in pipes/CI logs."""
+    if requested is not None:
+        return requested
+    return sys.stderr.isatty() or "ipykernel" in sys.modules
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+
+@contextmanager
+def progress_bar(total: int, desc: str, enabled: bool | None) -> Iterator[Any]:
+    """A tqdm bar (notebook or terminal) with ``update(n)``, or a silent stand-in."""
+    if not progress_enabled(enabled) or total <= 0:
+        yield _NoBar()
+        return
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=total, desc=desc, leave=False)
+    try:
+        yield bar
+    finally:
+        bar.close()

@@ -1,0 +1,524 @@
+"""Start-up time, from a plain process to a container: the left half of the spectrum.
+
+- ``measure_process``: fork + exec of ``busybox true`` (the floor).
+- ``measure_namespaces``: the same program in fresh pid/mount/uts/ipc/net namespaces
+  (``unshare``), when the host allows it.
+- ``measure_container``: a container from the course image, split into phases
+  (create, start, first output, exit, remove) from the SDK calls' own durations and the
+  engine's log timestamp of the first output line; the engine's event timestamps
+  (create, start, die, destroy, in ``timeNano``) are attached to each sample too.
+  ``network="none"`` or ``"bridge"``; ``cold=True`` runs each sample from an image
+  built just before it (the first start after the image appears).
+
+Every sample is handed to ``on_sample`` as soon as it is taken (the run file appends
+it).
+Containers carry the course labels and are removed even on Ctrl-C. Used by chapter 01.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+import subprocess
+import tarfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import host, resources
+from .results import (
+    SERIES,
+    BadInput,
+    MeasurementUnavailable,
+    StartupSample,
+    check_runs,
+    now_iso,
+    progress_bar,
+)
+
+if TYPE_CHECKING:
+    import docker
+
+PROCESS_TIMEOUT_S = 10.0
+#: Seconds a measured container may run before the sample is abandoned.
+CONTAINER_TIMEOUT_S = 30.0
+BUILD_TIMEOUT_S = 60.0
+EVENTS_TIMEOUT_S = 10.0
+CHAPTER = "01"
+#: Groups the containers of one series so the engine's events can be fetched at once.
+LABEL_SERIES = "io.dockcourse.measure"
+COMMAND = ["echo", "ready"]
+NETWORKS = ("none", "bridge")
+COLD_REPO = f"{resources.IMAGE_PREFIX}measure-cold"
+
+OnSample = Callable[[StartupSample], None]
+
+
+def _busybox() -> Path:
+    import platform
+
+    from ..images import find_static_busybox
+
+    found, reason = find_static_busybox(platform.machine())
+    if found is None:
+        raise MeasurementUnavailable(
+            "process",
+            f"no static busybox on this host ({reason})",
+            "Debian/Ubuntu: `sudo apt-get install busybox-static`, or set "
+            "DOCKCOURSE_BUSYBOX",
+        )
+    return found
+
+
+def _time_command(argv: list[str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        timeout=PROCESS_TIMEOUT_S,
+        check=False,
+    )
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip()
+        raise MeasurementUnavailable(
+            "process", f"`{' '.join(argv)}` failed: {message or done.returncode}"
+        )
+    return elapsed
+
+
+def _measure_command(
+    series: str,
+    argv: list[str],
+    runs: int,
+    warmup: int,
+    start_index: int,
+    on_sample: OnSample | None,
+    progress: bool | None,
+    detail: dict[str, str],
+) -> list[StartupSample]:
+    check_runs(runs)
+    if warmup < 0:
+        raise BadInput(f"warmup must be 0 or more, not {warmup!r}")
+    samples: list[StartupSample] = []
+    total = warmup + runs
+    with progress_bar(total - start_index, SERIES[series][0], progress) as bar:
+        for index in range(start_index, total):
+            elapsed = _time_command(argv)
+            sample = StartupSample(
+                series=series,
+                index=index,
+                warmup=index < warmup,
+                elapsed_s=elapsed,
+                endpoint=SERIES[series][1],
+                taken_at=now_iso(),
+                detail={"command": " ".join(argv), **detail},
+            )
+            samples.append(sample)
+            if on_sample is not None:
+                on_sample(sample)
+            bar.update(1)
+    return samples
+
+
+def measure_process(
+    runs: int = 20,
+    *,
+    warmup: int = 2,
+    start_index: int = 0,
+    on_sample: OnSample | None = None,
+    progress: bool | None = None,
+) -> list[StartupSample]:
+    """Time fork + exec + exit of ``busybox true``: the floor of the spectrum."""
+    check_runs(runs)
+    return _measure_command(
+        "process",
+        [str(_busybox()), "true"],
+        runs,
+        warmup,
+        start_index,
+        on_sample,
+        progress,
+        {},
+    )
+
+
+def measure_namespaces(
+    runs: int = 20,
+    *,
+    warmup: int = 2,
+    start_index: int = 0,
+    on_sample: OnSample | None = None,
+    progress: bool | None = None,
+) -> list[StartupSample]:
+    """Time ``unshare --pid --fork --mount --uts --ipc --net busybox true``.
+
+    MeasurementUnavailable (with the reason) where namespaces cannot be created:
+    macOS/Windows (Docker's Linux runs in a VM there), or no privileges.
+    """
+    check_runs(runs)
+    program = [str(_busybox()), "true"]
+    argv, how = host.unshare_command(program)
+    if argv is None:
+        raise MeasurementUnavailable(
+            "namespaces",
+            how,
+            "run on Linux as root, or enable unprivileged user namespaces",
+        )
+    return _measure_command(
+        "namespaces",
+        [*argv, *program],
+        runs,
+        warmup,
+        start_index,
+        on_sample,
+        progress,
+        {"how": how},
+    )
+
+
+# ---------------------------------------------------------------- containers
+
+
+@dataclass(frozen=True)
+class ContainerTiming:
+    """One container's call durations (``time.perf_counter``, seconds)."""
+
+    container_id: str
+    create_s: float  # create call duration
+    start_s: float  # start call duration
+    wait_s: float  # wait call duration (start returned → exit seen)
+    remove_s: float  # remove call duration
+    first_output_after_start_s: float | None  # engine log timestamp − start returned
+    wall_total_s: float  # first call → remove returned, instrumentation excluded
+    instrumentation_s: float  # the log-timestamp query, left out of the total
+
+
+def split_phases(t: ContainerTiming) -> dict[str, float]:
+    """Five phases, each the time from the previous event to its own event.
+
+    Events: created (create returned), started (start returned), first output (the
+    engine's timestamp of the first log line), exited (wait returned), removed. The
+    program often prints before ``start`` has returned; then "first output" comes
+    before "start" and the phases are returned in that order. They always add up to
+    the sum of the four calls' durations.
+    """
+    created = t.create_s
+    started = created + t.start_s
+    exited = started + t.wait_s
+    first = t.first_output_after_start_s
+    first_at = started if first is None else min(max(started + first, created), exited)
+    events = sorted(
+        [("start", started), ("first output", first_at), ("exit", exited)],
+        key=lambda item: item[1],
+    )
+    phases = {"create": created}
+    previous = created
+    for name, at in events:
+        phases[name] = at - previous
+        previous = at
+    phases["remove"] = t.remove_s
+    return phases
+
+
+def parse_log_time(line: bytes) -> int | None:
+    """Epoch nanoseconds of a ``docker logs --timestamps`` line, None if absent."""
+    stamp = line.split(b" ", 1)[0].decode("ascii", "replace").strip()
+    if not stamp.endswith("Z") or "T" not in stamp:
+        return None
+    stamp = stamp[:-1]
+    whole, _, fraction = stamp.partition(".")
+    try:
+        base = datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S").replace(
+            tzinfo=timezone.utc
+        )
+    except ValueError:
+        return None
+    digits = (fraction + "000000000")[:9]
+    if not digits.isdigit():
+        return None
+    return int(base.timestamp()) * 1_000_000_000 + int(digits)
+
+
+def _remove_if_ours(client: docker.DockerClient, name: str) -> None:
+    """Remove the named container if this session created it (Ctrl-C path)."""
+    import docker.errors
+
+    try:
+        found = client.api.inspect_container(name)
+    except docker.errors.NotFound:
+        return
+    found_labels = found.get("Config", {}).get("Labels") or {}
+    if found_labels.get(resources.LABEL_SESSION) == resources.session_id():
+        with suppress(docker.errors.NotFound):
+            client.api.remove_container(found["Id"], force=True, v=True)
+
+
+def time_container(
+    client: docker.DockerClient,
+    image_ref: str,
+    *,
+    network: str,
+    series_tag: str,
+    chapter: str = CHAPTER,
+) -> ContainerTiming:
+    """Create, start, wait for, and remove one labelled container, timing each call."""
+    import requests
+
+    name = resources.new_name(chapter, "startup")
+    container_labels = {**resources.labels(chapter), LABEL_SERIES: series_tag}
+    host_config = client.api.create_host_config(network_mode=network)
+    removed = False
+    try:
+        wall_ns, perf_ns = time.time_ns(), time.perf_counter_ns()
+        t0 = time.perf_counter()
+        cid = client.api.create_container(
+            image_ref,
+            COMMAND,
+            name=name,
+            labels=container_labels,
+            host_config=host_config,
+        )["Id"]
+        t1 = time.perf_counter()
+        client.api.start(cid)
+        t2 = time.perf_counter()
+        try:
+            status = client.api.wait(cid, timeout=CONTAINER_TIMEOUT_S)
+        except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
+            raise MeasurementUnavailable(
+                "container",
+                f"the container did not exit within {CONTAINER_TIMEOUT_S:g} s",
+                "the engine may be overloaded: run `dockcourse doctor`",
+            ) from None
+        t3 = time.perf_counter()
+        logs = client.api.logs(cid, stdout=True, stderr=True, timestamps=True, tail=5)
+        t4 = time.perf_counter()
+        client.api.remove_container(cid, v=True)
+        t5 = time.perf_counter()
+        removed = True
+    finally:
+        if not removed:
+            _remove_if_ours(client, name)
+    if status.get("StatusCode") != 0:
+        raise MeasurementUnavailable(
+            "container",
+            f"the course image's `{' '.join(COMMAND)}` exited with status "
+            f"{status.get('StatusCode')}: {logs.decode('utf-8', 'replace').strip()}",
+        )
+    first_ns = parse_log_time(logs.splitlines()[0]) if logs.strip() else None
+    first_after_start: float | None = None
+    if first_ns is not None:
+        first_perf_s = (perf_ns + (first_ns - wall_ns)) / 1e9
+        first_after_start = first_perf_s - t2
+    return ContainerTiming(
+        container_id=cid,
+        create_s=t1 - t0,
+        start_s=t2 - t1,
+        wait_s=t3 - t2,
+        remove_s=t5 - t4,
+        first_output_after_start_s=first_after_start,
+        wall_total_s=(t5 - t0) - (t4 - t3),
+        instrumentation_s=t4 - t3,
+    )
+
+
+def engine_events(
+    client: docker.DockerClient, series_tag: str, since_s: float, until_s: float
+) -> dict[str, dict[str, int]]:
+    """Container id → {action: timeNano} from the engine's event log, in one query."""
+    from ..engine import call_timeout
+
+    found: dict[str, dict[str, int]] = {}
+    with call_timeout(client, EVENTS_TIMEOUT_S):
+        stream = client.events(
+            since=int(since_s),
+            until=int(until_s) + 1,
+            decode=True,
+            filters={"type": "container", "label": f"{LABEL_SERIES}={series_tag}"},
+        )
+        try:
+            for event in stream:
+                action = str(event.get("Action") or event.get("status") or "")
+                cid = str(event.get("id") or event.get("Actor", {}).get("ID", ""))
+                if action in ("create", "start", "die", "destroy") and cid:
+                    found.setdefault(cid, {})[action] = int(event.get("timeNano", 0))
+        finally:
+            stream.close()
+    return found
+
+
+def _engine_detail(events: dict[str, int]) -> dict[str, str]:
+    detail: dict[str, str] = {}
+    pairs = (
+        ("create", "start"),
+        ("start", "die"),
+        ("die", "destroy"),
+        ("create", "destroy"),
+    )
+    for a, b in pairs:
+        if a in events and b in events:
+            detail[f"engine_{a}_to_{b}_s"] = f"{(events[b] - events[a]) / 1e9:.6f}"
+    return detail
+
+
+@contextmanager
+def fresh_image(
+    client: docker.DockerClient, base_ref: str, chapter: str = CHAPTER
+) -> Iterator[str]:
+    """An image that has just appeared: the course image plus a one-file layer.
+
+    Removed at the end of the block. The new layer has never been mounted, so the first
+    container from it starts "cold" as far as the storage driver is concerned.
+    """
+    import docker.errors
+
+    from ..engine import call_timeout
+
+    tag = f"{COLD_REPO}:{secrets.token_hex(4)}"
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for name, data in (
+            ("Dockerfile", f"FROM {base_ref}\nCOPY nonce /nonce\n"),
+            ("nonce", secrets.token_hex(16)),
+        ):
+            info = tarfile.TarInfo(name)
+            encoded = data.encode()
+            info.size = len(encoded)
+            tar.addfile(info, io.BytesIO(encoded))
+    buffer.seek(0)
+    try:
+        with call_timeout(client, BUILD_TIMEOUT_S):
+            log = list(
+                client.api.build(
+                    fileobj=buffer,
+                    custom_context=True,
+                    tag=tag,
+                    labels=resources.labels(chapter),
+                    rm=True,
+                    forcerm=True,
+                    decode=True,
+                )
+            )
+        errors = [str(chunk["error"]) for chunk in log if "error" in chunk]
+        if errors:
+            raise MeasurementUnavailable(
+                "container-cold", f"building a fresh image failed: {errors[0]}"
+            )
+        yield tag
+    finally:
+        with suppress(docker.errors.NotFound, docker.errors.APIError):
+            client.api.remove_image(tag, noprune=False)
+
+
+def measure_container(
+    client: docker.DockerClient,
+    runs: int = 5,
+    *,
+    network: str = "none",
+    cold: bool = False,
+    warmup: int = 1,
+    image_ref: str | None = None,
+    chapter: str = CHAPTER,
+    start_index: int = 0,
+    on_sample: OnSample | None = None,
+    on_engine_detail: OnSample | None = None,
+    progress: bool | None = None,
+) -> list[StartupSample]:
+    """Start ``warmup + runs`` containers one after another; one phased sample each.
+
+    ``on_sample`` gets each sample as soon as it is taken; the engine's event
+    timestamps are fetched once at the end of the series and each completed sample is
+    then passed to ``on_engine_detail`` (and returned).
+
+    ``network``: "none" (``--network none``) or "bridge" (the default network).
+    ``cold=True``: every sample uses an image built just before it (build not timed);
+    no warm-up then. Series: "container-none", "container-bridge", "container-cold".
+    """
+    check_runs(runs)
+    if network not in NETWORKS:
+        raise BadInput(f"network must be one of {', '.join(NETWORKS)}, not {network!r}")
+    if warmup < 0:
+        raise BadInput(f"warmup must be 0 or more, not {warmup!r}")
+    if cold:
+        warmup = 0
+    if image_ref is None:
+        from ..images import ensure_image
+
+        image_ref = ensure_image(client)
+    series = "container-cold" if cold else f"container-{network}"
+    tag = secrets.token_hex(6)
+    total = warmup + runs
+    pending: list[tuple[StartupSample, str]] = []
+    since = time.time()
+    with progress_bar(total - start_index, SERIES[series][0], progress) as bar:
+        for index in range(start_index, total):
+            if cold:
+                with fresh_image(client, image_ref, chapter) as fresh:
+                    timing = time_container(
+                        client, fresh, network=network, series_tag=tag, chapter=chapter
+                    )
+            else:
+                timing = time_container(
+                    client, image_ref, network=network, series_tag=tag, chapter=chapter
+                )
+            sample = StartupSample(
+                series=series,
+                index=index,
+                warmup=index < warmup,
+                elapsed_s=timing.wall_total_s,
+                endpoint=SERIES[series][1],
+                taken_at=now_iso(),
+                phases_s=split_phases(timing),
+                detail={
+                    "network": network,
+                    "image_ref": image_ref,
+                    "cold": str(cold).lower(),
+                    "command": " ".join(COMMAND),
+                    "container_id": timing.container_id[:12],
+                    "instrumentation_s": f"{timing.instrumentation_s:.6f}",
+                    "first_output_after_start_s": (
+                        ""
+                        if timing.first_output_after_start_s is None
+                        else f"{timing.first_output_after_start_s:.6f}"
+                    ),
+                },
+            )
+            pending.append((sample, timing.container_id))
+            if on_sample is not None:
+                on_sample(sample)
+            bar.update(1)
+    # The engine's own timestamps, fetched once for the series (no cost per sample).
+    try:
+        events = engine_events(client, tag, since, time.time())
+    except Exception:  # events are extra detail; a failure must not lose the samples
+        events = {}
+    samples: list[StartupSample] = []
+    for sample, cid in pending:
+        extra = _engine_detail(events.get(cid, {}))
+        final = StartupSample(
+            sample.series,
+            sample.index,
+            sample.warmup,
+            sample.elapsed_s,
+            sample.endpoint,
+            sample.taken_at,
+            sample.phases_s,
+            {**sample.detail, **extra},
+        )
+        samples.append(final)
+        if on_engine_detail is not None and extra:
+            on_engine_detail(final)
+    return samples
+
+
+def container_engine_snapshot(client: docker.DockerClient) -> dict[str, Any]:
+    """Engine facts for provenance (``EngineInfo.as_dict()``)."""
+    from ..engine import engine_info
+
+    return engine_info(client).as_dict()

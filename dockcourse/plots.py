@@ -1,0 +1,478 @@
+"""Plots a beginner can read, drawn from measurement records (never from Docker).
+
+- :func:`plot_startup`: the start-up spectrum on a log axis, live series (filled) beside
+  published figures (hollow, grey, with their citation), headline annotated.
+- :func:`plot_phases`: where a container's start-up time goes, phase by phase.
+- :func:`plot_disk`: disk used by N containers against N VMs as N grows.
+
+Every plot says whether it shows a live or a recorded run, with the run's provenance.
+Each takes ``ax=None`` (a new figure) or an Axes to draw into, and returns the Axes.
+matplotlib is imported when a plot is drawn, not when this module is imported. Used by
+chapters 01 and 03 and by ``dockcourse bench``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .measure.results import (
+    CONTAINER_PHASES,
+    CONTAINER_SERIES,
+    SERIES,
+    PublishedFigure,
+    Results,
+    load_published,
+    phase_medians,
+    series_stats,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+#: Published rows shown by default: one or two per rung of the ladder, not all 20.
+DEFAULT_PUBLISHED = (
+    "fork_exec_floor",
+    "netns_new_kernel",
+    "crun_2022_kernel",
+    "runc_per_container",
+    "docker_start_ssd",
+    "docker_run_true_range",
+    "firecracker_spec",
+    "alpine_on_firecracker",
+    "ubuntu_cloudimg_local_vm",
+    "ec2_linux_2012",
+)
+SHORT_LABELS = {
+    "process": "process",
+    "namespaces": "namespaces (unshare)",
+    "container-none": "container, --network none",
+    "container-bridge": "container, bridge network",
+    "container-cold": "container, just-built image",
+    "vm": "VM (QEMU, minimal Linux)",
+}
+LIVE_COLORS = {
+    "process": "#1b9e77",
+    "namespaces": "#66a61e",
+    "container-none": "#1f78b4",
+    "container-bridge": "#6a3d9a",
+    "container-cold": "#a6cee3",
+    "vm": "#d95f02",
+}
+PHASE_COLORS = ("#a6cee3", "#1f78b4", "#b2df8a", "#33a02c", "#fb9a99")
+PUBLISHED_COLOR = "#7f7f7f"
+
+
+def human_seconds(value: float) -> str:
+    """0.000012 → "12 µs", 0.29 → "290 ms", 2.2 → "2.2 s", 97 → "97 s"."""
+    for scale, unit in ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs")):
+        if value >= scale or unit == "µs":
+            number = value / scale
+            text = f"{number:.2g}" if number < 10 else f"{number:.0f}"
+            return f"{text} {unit}"
+    return f"{value:g} s"  # pragma: no cover
+
+
+def human_bytes(value: float) -> str:
+    for scale, unit in ((1024**3, "GiB"), (1024**2, "MiB"), (1024, "KiB")):
+        if abs(value) >= scale:
+            number = value / scale
+            return f"{number:.3g} {unit}" if number < 100 else f"{number:.0f} {unit}"
+    return f"{value:.0f} B"
+
+
+def headline(results: Results) -> str:
+    """The one sentence the spectrum is about, computed from the data."""
+    stats = {key: series_stats(results.samples(key)) for key in SERIES}
+    container = stats.get("container-none") or stats.get("container-bridge")
+    vm = stats.get("vm")
+    process = stats.get("process")
+    if container and vm:
+        ratio = vm.median_s / container.median_s
+        accel = results.vm_accel().upper() or "?"
+        if ratio >= 1:
+            return (
+                f"container {human_seconds(container.median_s)}: {ratio:.0f}× faster "
+                f"than this VM ({accel}, {human_seconds(vm.median_s)})"
+            )
+        return (
+            f"container {human_seconds(container.median_s)}: {1 / ratio:.1f}× slower "
+            f"than this VM ({accel}, {human_seconds(vm.median_s)})"
+        )
+    if container and process:
+        ratio = container.median_s / process.median_s
+        return (
+            f"container {human_seconds(container.median_s)}: {ratio:.0f}× a plain "
+            f"process ({human_seconds(process.median_s)}); no VM measured"
+        )
+    return "not enough series to compare"
+
+
+def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, new = plt.subplots(figsize=size, layout="constrained")
+    return new
+
+
+def _title(ax: Axes, title: str, results: Results) -> None:
+    ax.set_title(title, loc="left", fontsize=12, fontweight="bold", pad=20)
+    color = "#b2182b" if results.mode == "recorded" else "#4d4d4d"
+    ax.text(
+        0.0,
+        1.01,
+        results.label(),
+        transform=ax.transAxes,
+        fontsize=7.5,
+        color=color,
+        va="bottom",
+        ha="left",
+    )
+
+
+def _published(published: Sequence[PublishedFigure] | None) -> list[PublishedFigure]:
+    if published is not None:
+        return list(published)
+    by_id = {f.id: f for f in load_published() if f.quantity == "time"}
+    return [by_id[key] for key in DEFAULT_PUBLISHED if key in by_id]
+
+
+def plot_startup(
+    results: Results,
+    *,
+    published: Sequence[PublishedFigure] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Start-up time of every live series (each sample a dot, the median a bar) on one
+    log axis, with published figures below them (hollow grey, citation in the label).
+
+    ``published=None`` shows a default selection of verified figures; ``[]`` none.
+    Used by chapter 01.
+    """
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    figures = [f for f in _published(published) if f.quantity == "time"]
+    live = [key for key in SERIES if results.samples(key)]
+    rows = len(live) + len(figures)
+    ax = _axes(ax, (10, 1.2 + 0.42 * max(rows, 3)))
+    jitter = random.Random(0)
+    labels: list[str] = []
+    y = 0.0
+    for key in live:
+        samples = results.samples(key)
+        stats = series_stats(samples)
+        assert stats is not None
+        color = LIVE_COLORS[key]
+        xs = [s.elapsed_s for s in samples]
+        ax.scatter(
+            xs,
+            [y + jitter.uniform(-0.15, 0.15) for _ in xs],
+            s=12,
+            color=color,
+            alpha=0.55,
+            linewidths=0,
+            zorder=3,
+        )
+        ax.plot(
+            [stats.p25_s, stats.p75_s],
+            [y, y],
+            color=color,
+            lw=6,
+            alpha=0.35,
+            solid_capstyle="butt",
+            zorder=2,
+        )
+        ax.plot([stats.median_s] * 2, [y - 0.3, y + 0.3], color=color, lw=3, zorder=4)
+        note = f"{human_seconds(stats.median_s)}"
+        if key == "vm":
+            note += f" ({results.vm_accel().upper()})"
+        ax.annotate(
+            note,
+            (stats.max_s, y),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8.5,
+            color=color,
+            fontweight="bold",
+        )
+        labels.append(f"{SHORT_LABELS[key]}  (n={stats.count})")
+        y += 1
+    if figures:
+        ax.axhline(y - 0.5, color="#bdbdbd", lw=0.8, ls="--")
+    for fig in sorted(figures, key=lambda f: f.low):
+        if fig.high > fig.low:
+            ax.plot(
+                [fig.low, fig.high],
+                [y, y],
+                color=PUBLISHED_COLOR,
+                lw=2.5,
+                alpha=0.6,
+                solid_capstyle="round",
+            )
+        ax.scatter(
+            [(fig.low * fig.high) ** 0.5],
+            [y],
+            s=40,
+            facecolors="white",
+            edgecolors=PUBLISHED_COLOR,
+            linewidths=1.5,
+            zorder=3,
+            marker="D",
+        )
+        labels.append(f"published: {fig.what[:48]} ({fig.citation()[:34]})")
+        y += 1
+    ax.set_yticks(range(len(labels)))
+    ax.set_yticklabels(labels, fontsize=8.5)
+    for tick, _ in zip(ax.get_yticklabels(), labels, strict=True):
+        if tick.get_text().startswith("published"):
+            tick.set_color(PUBLISHED_COLOR)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(base=10))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: human_seconds(v)))
+    ax.set_xlabel("start-up time (log scale: each step is 10× longer)")
+    ax.grid(axis="x", which="major", color="#e0e0e0")
+    ax.set_axisbelow(True)
+    _title(ax, "Start-up time: process → namespaces → container → VM", results)
+    ax.annotate(
+        headline(results),
+        xy=(0.99, 0.02),
+        xycoords="axes fraction",
+        ha="right",
+        va="bottom",
+        fontsize=10,
+        fontweight="bold",
+        bbox={"boxstyle": "round", "fc": "#fff7bc", "ec": "#fec44f"},
+    )
+    handles = [
+        Line2D(
+            [],
+            [],
+            color="#1f78b4",
+            marker="o",
+            ls="",
+            alpha=0.6,
+            label="live: one dot per run",
+        ),
+        Line2D(
+            [],
+            [],
+            color="#1f78b4",
+            marker="|",
+            ms=12,
+            mew=3,
+            ls="",
+            label="live: median (shaded: middle half)",
+        ),
+        Line2D(
+            [],
+            [],
+            color=PUBLISHED_COLOR,
+            marker="D",
+            mfc="white",
+            ls="",
+            label="published figure (other machines, other years)",
+        ),
+    ]
+    ax.legend(handles=handles, loc="upper left", fontsize=7.5, framealpha=0.9)
+    return ax
+
+
+def plot_phases(results: Results, *, ax: Axes | None = None) -> Axes:
+    """Median time of each container phase (create, start, first output, exit,
+    remove), one stacked bar per container series. Used by chapter 01."""
+    series = [key for key in CONTAINER_SERIES if results.samples(key)]
+    ax = _axes(ax, (10, 1.8 + 0.7 * max(len(series), 1)))
+    if not series:
+        ax.text(
+            0.5,
+            0.5,
+            "no container series in this run",
+            ha="center",
+            transform=ax.transAxes,
+        )
+        _title(ax, "Where a container's start-up time goes", results)
+        return ax
+    for row, key in enumerate(series):
+        medians = phase_medians(results.samples(key))
+        left = 0.0
+        for name, color in zip(CONTAINER_PHASES, PHASE_COLORS, strict=True):
+            width = medians.get(name, 0.0) * 1000
+            ax.barh(
+                row,
+                width,
+                left=left,
+                color=color,
+                edgecolor="white",
+                label=name if row == 0 else None,
+            )
+            if width >= 12:
+                ax.text(
+                    left + width / 2,
+                    row,
+                    f"{width:.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                )
+            left += width
+        stats = series_stats(results.samples(key))
+        assert stats is not None
+        ax.text(
+            left,
+            row,
+            f"  total {human_seconds(stats.median_s)}",
+            va="center",
+            fontsize=9,
+            fontweight="bold",
+        )
+    ax.set_yticks(range(len(series)))
+    ax.set_yticklabels(
+        [f"{SHORT_LABELS[k]} (n={len(results.samples(k))})" for k in series], fontsize=9
+    )
+    ax.invert_yaxis()
+    ax.set_xlabel("milliseconds (median of each phase; numbers inside bars in ms)")
+    ax.set_xlim(0, ax.get_xlim()[1] * 1.18)
+    ax.legend(loc="lower right", ncols=5, fontsize=8, title="phase", title_fontsize=8)
+    _title(ax, "Where a container's start-up time goes", results)
+    return ax
+
+
+DISK_STYLES = {
+    "containers": ("#1f78b4", "-", "o"),
+    "VMs, linked clones": ("#fdae61", "-", "s"),
+    "VMs, full copies": ("#d95f02", "-", "^"),
+}
+
+
+def _disk_style(what: str) -> tuple[str, str, str]:
+    for prefix, style in DISK_STYLES.items():
+        if what.startswith(prefix):
+            color, _, marker = style
+            return color, ("--" if "wrote" in what else "-"), marker
+    return "#333333", ":", "x"
+
+
+def plot_disk(
+    results: Results,
+    *,
+    published: Sequence[PublishedFigure] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Total disk used by N containers and N VMs as N grows (1, 2, 5, 10, 20...).
+
+    Solid lines: fresh instances; dashed: after each wrote a file. The image (or the
+    base disk of linked clones) is counted once. Used by chapters 01 and 03.
+    """
+    from matplotlib.ticker import FuncFormatter
+
+    ax = _axes(ax, (10, 5.5))
+    kinds: dict[str, list[tuple[int, int]]] = {}
+    for point in results.disk:
+        kinds.setdefault(point.what, []).append((point.n, point.total_bytes))
+    if not kinds:
+        ax.text(
+            0.5,
+            0.5,
+            "no disk measurements in this run",
+            ha="center",
+            transform=ax.transAxes,
+        )
+    for what, values in kinds.items():
+        values.sort()
+        color, style, marker = _disk_style(what)
+        ax.plot(
+            [n for n, _ in values],
+            [b / 1024**2 for _, b in values],
+            ls=style,
+            color=color,
+            marker=marker,
+            label=what,
+        )
+        n_last, b_last = values[-1]
+        ax.annotate(
+            human_bytes(b_last),
+            (n_last, b_last / 1024**2),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+            color=color,
+        )
+    ax.set_xlabel("number of instances (N)")
+    ax.set_ylabel("total disk used (MiB)")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.grid(color="#e8e8e8")
+    ax.set_axisbelow(True)
+    if kinds:
+        ax.legend(loc="upper left", fontsize=8)
+    figures = (
+        published
+        if published is not None
+        else [f for f in load_published() if f.id == "disk_ubuntu_minimal_2404"]
+    )
+    notes = [
+        f"published: {f.what}: {human_bytes(f.low)} each ({f.citation()}), "
+        "so real distribution VMs are much bigger than this minimal one"
+        for f in figures
+        if f.quantity == "disk"
+    ]
+    line = _disk_headline(results)
+    if line:
+        notes.insert(0, line)
+    if notes:
+        ax.text(
+            0.99,
+            0.02,
+            "\n".join(notes),
+            transform=ax.transAxes,
+            ha="right",
+            va="bottom",
+            fontsize=8,
+            bbox={"boxstyle": "round", "fc": "#fff7bc", "ec": "#fec44f"},
+        )
+    _title(ax, "Disk used by N containers vs N VMs", results)
+    return ax
+
+
+def _disk_headline(results: Results) -> str:
+    def at_max(prefix: str) -> tuple[int, int] | None:
+        found = [(p.n, p.total_bytes) for p in results.disk if p.what == prefix]
+        return max(found) if found else None
+
+    containers = at_max("containers")
+    vms = at_max("VMs, full copies")
+    if containers and vms and containers[0] == vms[0]:
+        n = containers[0]
+        return (
+            f"{n} containers: {human_bytes(containers[1])}; {n} VMs: "
+            f"{human_bytes(vms[1])} ({vms[1] / max(containers[1], 1):.0f}×)"
+        )
+    return ""
+
+
+def save_all(results: Results, out_dir: Path) -> list[Path]:
+    """The three plots as PNG files (no pyplot state; for ``dockcourse bench``)."""
+    from matplotlib.figure import Figure
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    drawings = (
+        ("startup.png", plot_startup, (10.0, 7.5)),
+        ("phases.png", plot_phases, (10.0, 4.0)),
+        ("disk.png", plot_disk, (10.0, 5.5)),
+    )
+    for name, draw, size in drawings:
+        figure: Figure = Figure(figsize=size, layout="constrained")
+        draw(results, ax=figure.add_subplot())
+        path = out_dir / name
+        figure.savefig(path, dpi=110)
+        written.append(path)
+    return written

@@ -1,0 +1,401 @@
+"""What the course owns on an engine, and how it cleans up after itself (only that).
+
+Every container, volume and network the course creates carries ``LABEL_COURSE`` (images:
+``LABEL_IMAGE``, see there) plus the session (one per Python process), the owning host
+and process, the chapter and a creation time, and gets a name starting with
+``dockcourse-`` (images: ``dockcourse/``).
+Cleanup lists resources through the label filter and removes them one by one; nothing
+here prunes. Used by every chapter (the last cell of each calls ``clean_chapter``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import socket
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import docker
+    from docker.models.containers import Container
+    from docker.models.networks import Network
+    from docker.models.volumes import Volume
+
+LABEL_COURSE = "io.dockcourse.course"
+#: Images get their own key: a container inherits its image's labels, so an image
+#: labelled LABEL_COURSE would make a learner's container from it look like ours.
+LABEL_IMAGE = "io.dockcourse.image"
+LABEL_SESSION = "io.dockcourse.session"
+LABEL_CHAPTER = "io.dockcourse.chapter"
+LABEL_HOST = "io.dockcourse.host"
+LABEL_PID = "io.dockcourse.pid"
+LABEL_CREATED = "io.dockcourse.created"
+#: "course-image" marks the base image, which ``clean`` keeps unless asked.
+LABEL_ROLE = "io.dockcourse.role"
+ROLE_COURSE_IMAGE = "course-image"
+NAME_PREFIX = "dockcourse-"
+IMAGE_PREFIX = "dockcourse/"
+#: Leftovers from another host (a shared remote engine) are stale after this long.
+FOREIGN_STALE_AFTER_S = 24 * 3600
+KINDS = ("container", "network", "volume", "image")
+
+_session: str | None = None
+
+
+def session_id() -> str:
+    """One id per Python process (a notebook kernel, a test run, a CLI call)."""
+    global _session
+    if _session is None:
+        _session = secrets.token_hex(4)
+    return _session
+
+
+def labels(chapter: str = "none", *, role: str | None = None) -> dict[str, str]:
+    """The labels every course container, volume and network carries."""
+    result = {
+        LABEL_COURSE: "true",
+        LABEL_SESSION: session_id(),
+        LABEL_CHAPTER: chapter,
+        LABEL_HOST: socket.gethostname(),
+        LABEL_PID: str(os.getpid()),
+        LABEL_CREATED: str(int(time.time())),
+    }
+    if role:
+        result[LABEL_ROLE] = role
+    return result
+
+
+def image_labels(chapter: str = "none", *, role: str | None = None) -> dict[str, str]:
+    """The labels every course image carries (``LABEL_IMAGE`` instead of ``LABEL_COURSE``)."""
+    result = labels(chapter, role=role)
+    del result[LABEL_COURSE]
+    result[LABEL_IMAGE] = "true"
+    return result
+
+
+def course_filter(*, key: str = LABEL_COURSE, **extra: str) -> dict[str, list[str]]:
+    """A Docker ``filters`` dict that only matches course resources."""
+    wanted = [f"{key}=true"]
+    wanted += [f"{key}={value}" for key, value in extra.items()]
+    return {"label": wanted}
+
+
+_UNSAFE = re.compile(r"[^a-zA-Z0-9_.-]+")
+
+
+def new_name(chapter: str, purpose: str) -> str:
+    """``dockcourse-<chapter>-<purpose>-<random>``: unique, valid for every resource kind."""
+    stem = _UNSAFE.sub("-", f"{chapter}-{purpose}").strip("-.") or "x"
+    return f"{NAME_PREFIX}{stem}-{secrets.token_hex(3)}"
+
+
+@dataclass(frozen=True)
+class Owned:
+    """One course resource found on the engine."""
+
+    kind: str
+    id: str
+    name: str
+    labels: dict[str, str]
+
+    @property
+    def session(self) -> str:
+        return self.labels.get(LABEL_SESSION, "")
+
+    @property
+    def chapter(self) -> str:
+        return self.labels.get(LABEL_CHAPTER, "")
+
+    @property
+    def is_course_image(self) -> bool:
+        return self.kind == "image" and self.labels.get(LABEL_ROLE) == ROLE_COURSE_IMAGE
+
+
+@dataclass(frozen=True)
+class Removal:
+    item: Owned
+    removed: bool
+    error: str = ""
+
+
+def list_owned(
+    client: docker.DockerClient,
+    *,
+    session: str | None = None,
+    chapter: str | None = None,
+    include_course_image: bool = False,
+) -> list[Owned]:
+    """Course resources on the engine, in the order they can be removed."""
+    extra: dict[str, str] = {}
+    if session:
+        extra[LABEL_SESSION] = session
+    if chapter:
+        extra[LABEL_CHAPTER] = chapter
+    flt = course_filter(**extra)
+    found: list[Owned] = []
+    for c in client.api.containers(all=True, filters=flt):
+        name = (c.get("Names") or ["/?"])[0].lstrip("/")
+        found.append(Owned("container", c["Id"], name, c.get("Labels") or {}))
+    for n in client.api.networks(filters=flt):
+        found.append(Owned("network", n["Id"], n["Name"], n.get("Labels") or {}))
+    for v in client.api.volumes(filters=flt).get("Volumes") or []:
+        found.append(Owned("volume", v["Name"], v["Name"], v.get("Labels") or {}))
+    for i in client.api.images(filters=course_filter(key=LABEL_IMAGE, **extra)):
+        tags = [tag for tag in i.get("RepoTags") or [] if tag != "<none>:<none>"]
+        item = Owned(
+            "image", i["Id"], ",".join(tags) or i["Id"][:19], i.get("Labels") or {}
+        )
+        if include_course_image or not item.is_course_image:
+            found.append(item)
+    return found
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def is_stale(
+    item: Owned,
+    *,
+    now: float,
+    host: str,
+    pid_alive: Callable[[int], bool] = _pid_alive,
+) -> bool:
+    """True for leftovers of a session whose process is gone (crash, kernel restart)."""
+    if item.is_course_image:
+        return False
+    try:
+        pid = int(item.labels.get(LABEL_PID, ""))
+    except ValueError:
+        pid = 0
+    try:
+        created = float(item.labels.get(LABEL_CREATED, "0"))
+    except ValueError:
+        created = 0.0
+    if item.labels.get(LABEL_HOST) == host and pid > 0:
+        return pid != os.getpid() and not pid_alive(pid)
+    return now - created > FOREIGN_STALE_AFTER_S
+
+
+def remove(client: docker.DockerClient, items: list[Owned]) -> list[Removal]:
+    """Remove each item; an item another (non-course) resource still uses is left alone."""
+    import docker.errors
+
+    results: list[Removal] = []
+    for item in items:
+        try:
+            if item.kind == "container":
+                client.api.remove_container(item.id, force=True, v=True)
+            elif item.kind == "network":
+                client.api.remove_network(item.id)
+            elif item.kind == "volume":
+                client.api.remove_volume(item.id)
+            elif item.kind == "image":
+                _remove_image(client, item)
+            results.append(Removal(item, True))
+        except docker.errors.NotFound:
+            results.append(Removal(item, True))
+        except docker.errors.APIError as exc:
+            results.append(Removal(item, False, str(exc.explanation or exc)))
+    return results
+
+
+def _remove_image(client: docker.DockerClient, item: Owned) -> None:
+    """Untag only the course's own ``dockcourse/`` tags; the image goes when no tag is left.
+
+    Never by id: a learner's ``docker commit`` of a course container inherits the labels,
+    and whether tagged by them or dangling, it is theirs.
+    """
+    for tag in item.name.split(","):
+        if tag.startswith(IMAGE_PREFIX):
+            client.api.remove_image(tag, noprune=False)
+
+
+def clean(
+    client: docker.DockerClient,
+    *,
+    dry_run: bool = False,
+    include_course_image: bool = False,
+    session: str | None = None,
+    chapter: str | None = None,
+    stale_only: bool = False,
+) -> list[Removal]:
+    """Remove course resources (all, one session's, one chapter's, or stale ones)."""
+    items = list_owned(
+        client,
+        session=session,
+        chapter=chapter,
+        include_course_image=include_course_image,
+    )
+    if stale_only:
+        now, host = time.time(), socket.gethostname()
+        items = [item for item in items if is_stale(item, now=now, host=host)]
+    if dry_run:
+        return [Removal(item, False, "dry run") for item in items]
+    return remove(client, items)
+
+
+def sweep_stale(client: docker.DockerClient) -> list[Removal]:
+    """Leftovers of crashed sessions and restarted kernels; run by ``setup()``."""
+    return clean(client, stale_only=True)
+
+
+def clean_chapter(client: docker.DockerClient, chapter: str) -> list[Removal]:
+    """What this session created in ``chapter``: the last cell of each chapter."""
+    return clean(client, session=session_id(), chapter=chapter)
+
+
+def _is_ours(attrs_labels: dict[str, str] | None) -> bool:
+    found = attrs_labels or {}
+    return (
+        found.get(LABEL_COURSE) == "true" and found.get(LABEL_SESSION) == session_id()
+    )
+
+
+def _remove_container_if_ours(client: docker.DockerClient, name: str) -> None:
+    """Remove by name only what this session made: a learner's namesake survives."""
+    import docker.errors
+
+    try:
+        found = client.api.inspect_container(name)
+        if _is_ours(found.get("Config", {}).get("Labels")):
+            client.api.remove_container(found["Id"], force=True, v=True)
+    except docker.errors.NotFound:
+        pass
+
+
+@contextmanager
+def course_container(
+    client: docker.DockerClient,
+    image_ref: str,
+    command: str | list[str] | None = None,
+    *,
+    chapter: str,
+    name: str | None = None,
+    **create_kwargs: Any,
+) -> Iterator[Container]:
+    """A labelled container (created, not started) that is removed however the block ends.
+
+    The name is chosen before the container is created, so a Ctrl-C that lands between
+    the engine creating it and the SDK returning still finds and removes it.
+    """
+    name = name or new_name(chapter, "c")
+    all_labels = {**create_kwargs.pop("labels", {}), **labels(chapter)}
+    try:
+        yield client.containers.create(
+            image_ref, command, name=name, labels=all_labels, **create_kwargs
+        )
+    finally:
+        _remove_container_if_ours(client, name)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    exit_code: int
+    output: str
+    elapsed_s: float
+    oom_killed: bool = False
+
+
+class ContainerTimeout(Exception):
+    """A course container ran longer than its timeout (it was removed)."""
+
+
+def run(
+    client: docker.DockerClient,
+    image_ref: str,
+    command: str | list[str],
+    *,
+    chapter: str,
+    timeout_s: float = 30.0,
+    **create_kwargs: Any,
+) -> RunResult:
+    """``docker run --rm``: run to completion, return exit code and output, remove."""
+    import requests
+
+    start = time.perf_counter()
+    with course_container(
+        client, image_ref, command, chapter=chapter, **create_kwargs
+    ) as container:
+        container.start()
+        try:
+            status = container.wait(timeout=timeout_s)
+        except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
+            raise ContainerTimeout(
+                f"the container did not finish within {timeout_s:g} s and was removed"
+            ) from None
+        output = container.logs(stdout=True, stderr=True).decode("utf-8", "replace")
+        state = client.api.inspect_container(container.id)["State"]
+    return RunResult(
+        int(status.get("StatusCode", -1)),
+        output,
+        time.perf_counter() - start,
+        bool(state.get("OOMKilled")),
+    )
+
+
+class NameTaken(Exception):
+    """A resource with that name exists already (perhaps the learner's): not reused."""
+
+
+@contextmanager
+def course_volume(
+    client: docker.DockerClient,
+    *,
+    chapter: str,
+    name: str | None = None,
+    keep: bool = False,
+    **create_kwargs: Any,
+) -> Iterator[Volume]:
+    """A new labelled volume, removed at the end of the block unless ``keep``.
+
+    ``docker volume create`` silently returns an existing volume of the same name; this
+    refuses instead, so a learner's volume is never adopted and then removed.
+    """
+    import docker.errors
+
+    name = name or new_name(chapter, "v")
+    try:
+        client.api.inspect_volume(name)
+    except docker.errors.NotFound:
+        pass
+    else:
+        raise NameTaken(f"a volume named {name!r} exists already; choose another name")
+    all_labels = {**create_kwargs.pop("labels", {}), **labels(chapter)}
+    volume = client.volumes.create(name=name, labels=all_labels, **create_kwargs)
+    try:
+        yield volume
+    finally:
+        if not keep:
+            try:
+                if _is_ours(client.api.inspect_volume(name).get("Labels")):
+                    client.api.remove_volume(name, force=True)
+            except docker.errors.NotFound:
+                pass
+
+
+@contextmanager
+def course_network(
+    client: docker.DockerClient, *, chapter: str, name: str | None = None, **kwargs: Any
+) -> Iterator[Network]:
+    """A labelled network, removed at the end of the block."""
+    import docker.errors
+
+    name = name or new_name(chapter, "n")
+    network = client.networks.create(name, labels=labels(chapter), **kwargs)
+    try:
+        yield network
+    finally:
+        with suppress(docker.errors.NotFound):
+            client.api.remove_network(network.id)

@@ -1,0 +1,62 @@
+"""Every sentence the package shows a learner, looked up by key in one catalogue per language.
+
+The catalogues live in ``dockcourse/data/text/<lang>.json``. The language comes from
+``setup(lang=...)``, else ``DOCKCOURSE_LANG``, else the locale (``LANG`` starting with
+``ja``), else English. A key missing from a catalogue falls back to English, and a test
+fails when that happens, so the fallback is never what a learner relies on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import cache
+from importlib import resources
+
+LANGUAGES = ("en", "ja")
+_DEFAULT = "en"
+_chosen: str | None = None
+
+
+def language_from_env(environ: dict[str, str] | None = None) -> str:
+    env = os.environ if environ is None else environ
+    explicit = env.get("DOCKCOURSE_LANG", "").strip().lower()
+    if explicit in LANGUAGES:
+        return explicit
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if env.get(var, "").lower().startswith("ja"):
+            return "ja"
+    return _DEFAULT
+
+
+def set_language(lang: str | None) -> str:
+    """Choose the language for everything the package prints; None means from the env."""
+    global _chosen
+    if lang is not None and lang not in LANGUAGES:
+        raise ValueError(
+            f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}"
+        )
+    _chosen = lang
+    return current_language()
+
+
+def current_language() -> str:
+    return _chosen if _chosen is not None else language_from_env()
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    path = resources.files("dockcourse") / "data" / "text" / f"{lang}.json"
+    if not path.is_file():
+        return {}
+    data: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def t(key: str, /, lang: str | None = None, **fields: object) -> str:
+    """The sentence for ``key`` in the current language, with ``fields`` filled in."""
+    lang = lang or current_language()
+    template = catalogue(lang).get(key) or catalogue(_DEFAULT).get(key)
+    if template is None:
+        raise KeyError(f"no text for {key!r} in the {_DEFAULT} catalogue")
+    return template.format(**fields) if fields else template

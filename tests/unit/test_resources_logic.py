@@ -1,0 +1,83 @@
+"""Ownership rules: labels, names, and what counts as a stale leftover."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from dockcourse.resources import (
+    FOREIGN_STALE_AFTER_S,
+    LABEL_COURSE,
+    LABEL_CREATED,
+    LABEL_HOST,
+    LABEL_IMAGE,
+    LABEL_PID,
+    LABEL_ROLE,
+    LABEL_SESSION,
+    ROLE_COURSE_IMAGE,
+    Owned,
+    course_filter,
+    image_labels,
+    is_stale,
+    labels,
+    new_name,
+)
+
+DOCKER_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
+
+
+def test_labels_identify_course_session_and_process() -> None:
+    found = labels("03")
+    assert found[LABEL_COURSE] == "true"
+    assert found[LABEL_PID] == str(os.getpid())
+    assert found[LABEL_SESSION] == labels("04")[LABEL_SESSION]
+
+
+def test_names_are_prefixed_unique_and_valid() -> None:
+    names = {new_name("06 volumes", "my/weird name!") for _ in range(50)}
+    assert len(names) == 50
+    assert all(n.startswith("dockcourse-") and DOCKER_NAME.match(n) for n in names)
+
+
+def test_filter_always_carries_the_course_label() -> None:
+    assert course_filter() == {"label": [f"{LABEL_COURSE}=true"]}
+    assert f"{LABEL_COURSE}=true" in course_filter(x="y")["label"]
+
+
+def _item(**lab: str) -> Owned:
+    return Owned("container", "id", "name", {LABEL_COURSE: "true", **lab})
+
+
+def test_stale_when_owner_process_is_gone() -> None:
+    item = _item(**{LABEL_HOST: "h", LABEL_PID: "4242", LABEL_CREATED: "100"})
+    assert is_stale(item, now=200, host="h", pid_alive=lambda pid: False)
+    assert not is_stale(item, now=200, host="h", pid_alive=lambda pid: True)
+
+
+def test_own_process_is_never_stale() -> None:
+    item = _item(**{LABEL_HOST: "h", LABEL_PID: str(os.getpid()), LABEL_CREATED: "0"})
+    assert not is_stale(item, now=1e12, host="h", pid_alive=lambda pid: False)
+
+
+def test_other_hosts_leftovers_wait_a_day() -> None:
+    item = _item(**{LABEL_HOST: "laptop", LABEL_PID: "1", LABEL_CREATED: "1000"})
+    assert not is_stale(item, now=1000 + FOREIGN_STALE_AFTER_S - 1, host="ci")
+    assert is_stale(item, now=1000 + FOREIGN_STALE_AFTER_S + 1, host="ci")
+
+
+def test_course_image_is_never_stale() -> None:
+    lab = {LABEL_ROLE: ROLE_COURSE_IMAGE, LABEL_HOST: "h", LABEL_PID: "7"}
+    image = Owned("image", "id", "dockcourse/busybox:1", lab)
+    assert not is_stale(image, now=1e12, host="h", pid_alive=lambda pid: False)
+
+
+def test_container_inheriting_the_image_role_is_still_a_container() -> None:
+    # A container inherits its image's labels; it must not pass for the course image.
+    item = _item(**{LABEL_ROLE: ROLE_COURSE_IMAGE, LABEL_HOST: "h", LABEL_PID: "7"})
+    assert not item.is_course_image
+    assert is_stale(item, now=1e12, host="h", pid_alive=lambda pid: False)
+
+
+def test_image_labels_use_their_own_key() -> None:
+    found = image_labels("04")
+    assert LABEL_COURSE not in found and found[LABEL_IMAGE] == "true"
