@@ -24,6 +24,7 @@ _EXPORTS = {
     "doctor_report": "doctor",
     "reset_button": "widgets.reset",
     "VolumeManager": "widgets.volumes",
+    "quiz": "widgets.quiz",
 }
 
 __all__ = ["__version__", *_EXPORTS]

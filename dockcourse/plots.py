@@ -120,19 +120,20 @@ def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
     return new
 
 
-def _title(ax: Axes, title: str, results: Results) -> None:
-    ax.set_title(title, loc="left", fontsize=12, fontweight="bold", pad=20)
+def _title(ax: Axes, title: str, results: Results, claim: str = "") -> None:
+    """Title, the headline computed from the data, then live/recorded + provenance."""
+    ax.set_title(title, loc="left", fontsize=12, fontweight="bold",
+                 pad=50 if claim else 30)
+    if claim:
+        ax.annotate(claim, (0, 1), xycoords="axes fraction", xytext=(2, 29),
+                    textcoords="offset points", fontsize=10.5, fontweight="bold",
+                    va="bottom", ha="left",
+                    bbox={"boxstyle": "round,pad=0.25", "fc": "#fff7bc",
+                          "ec": "#fec44f"})
     color = "#b2182b" if results.mode == "recorded" else "#4d4d4d"
-    ax.text(
-        0.0,
-        1.01,
-        results.label(),
-        transform=ax.transAxes,
-        fontsize=7.5,
-        color=color,
-        va="bottom",
-        ha="left",
-    )
+    ax.annotate(results.label("\n"), (0, 1), xycoords="axes fraction",
+                xytext=(0, 4), textcoords="offset points", fontsize=7.5, color=color,
+                va="bottom", ha="left")
 
 
 def _published(published: Sequence[PublishedFigure] | None) -> list[PublishedFigure]:
@@ -142,6 +143,10 @@ def _published(published: Sequence[PublishedFigure] | None) -> list[PublishedFig
     return [by_id[key] for key in DEFAULT_PUBLISHED if key in by_id]
 
 
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def plot_startup(
     results: Results,
     *,
@@ -149,20 +154,21 @@ def plot_startup(
     ax: Axes | None = None,
 ) -> Axes:
     """Start-up time of every live series (each sample a dot, the median a bar) on one
-    log axis, with published figures below them (hollow grey, citation in the label).
+    log axis, with published figures below them (hollow grey, citation beside them).
 
     ``published=None`` shows a default selection of verified figures; ``[]`` none.
     Used by chapter 01.
     """
     from matplotlib.lines import Line2D
-    from matplotlib.ticker import FuncFormatter, LogLocator
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     figures = [f for f in _published(published) if f.quantity == "time"]
     live = [key for key in SERIES if results.samples(key)]
     rows = len(live) + len(figures)
-    ax = _axes(ax, (10, 1.2 + 0.42 * max(rows, 3)))
+    ax = _axes(ax, (11, 2.2 + 0.4 * max(rows, 3)))
     jitter = random.Random(0)
     labels: list[str] = []
+    values: list[float] = []
     y = 0.0
     for key in live:
         samples = results.samples(key)
@@ -170,118 +176,67 @@ def plot_startup(
         assert stats is not None
         color = LIVE_COLORS[key]
         xs = [s.elapsed_s for s in samples]
-        ax.scatter(
-            xs,
-            [y + jitter.uniform(-0.15, 0.15) for _ in xs],
-            s=12,
-            color=color,
-            alpha=0.55,
-            linewidths=0,
-            zorder=3,
-        )
-        ax.plot(
-            [stats.p25_s, stats.p75_s],
-            [y, y],
-            color=color,
-            lw=6,
-            alpha=0.35,
-            solid_capstyle="butt",
-            zorder=2,
-        )
-        ax.plot([stats.median_s] * 2, [y - 0.3, y + 0.3], color=color, lw=3, zorder=4)
-        note = f"{human_seconds(stats.median_s)}"
+        values += xs
+        ax.scatter(xs, [y + jitter.uniform(-0.15, 0.15) for _ in xs], s=14,
+                   color=color, alpha=0.55, linewidths=0, zorder=3)
+        ax.plot([stats.p25_s, stats.p75_s], [y, y], color=color, lw=7, alpha=0.35,
+                solid_capstyle="butt", zorder=2)
+        ax.plot([stats.median_s] * 2, [y - 0.32, y + 0.32], color=color, lw=3,
+                zorder=4)
+        note = human_seconds(stats.median_s)
         if key == "vm":
             note += f" ({results.vm_accel().upper()})"
-        ax.annotate(
-            note,
-            (stats.max_s, y),
-            xytext=(6, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=8.5,
-            color=color,
-            fontweight="bold",
-        )
+        ax.annotate(note, (stats.max_s, y), xytext=(7, 0), textcoords="offset points",
+                    va="center", fontsize=9, color=color, fontweight="bold")
         labels.append(f"{SHORT_LABELS[key]}  (n={stats.count})")
         y += 1
-    if figures:
+    if figures and live:
         ax.axhline(y - 0.5, color="#bdbdbd", lw=0.8, ls="--")
     for fig in sorted(figures, key=lambda f: f.low):
+        middle = (fig.low * fig.high) ** 0.5
+        values += [fig.low, fig.high]
         if fig.high > fig.low:
-            ax.plot(
-                [fig.low, fig.high],
-                [y, y],
-                color=PUBLISHED_COLOR,
-                lw=2.5,
-                alpha=0.6,
-                solid_capstyle="round",
-            )
-        ax.scatter(
-            [(fig.low * fig.high) ** 0.5],
-            [y],
-            s=40,
-            facecolors="white",
-            edgecolors=PUBLISHED_COLOR,
-            linewidths=1.5,
-            zorder=3,
-            marker="D",
-        )
-        labels.append(f"published: {fig.what[:48]} ({fig.citation()[:34]})")
+            ax.plot([fig.low, fig.high], [y, y], color=PUBLISHED_COLOR, lw=2.5,
+                    alpha=0.6, solid_capstyle="round")
+        ax.scatter([middle], [y], s=36, facecolors="white", edgecolors=PUBLISHED_COLOR,
+                   linewidths=1.5, zorder=3, marker="D")
+        shown = (human_seconds(fig.low) if fig.high == fig.low
+                 else f"{human_seconds(fig.low)}–{human_seconds(fig.high)}")
+        right = middle < 10.0
+        ax.annotate(f"{shown} · {_short(fig.citation(), 42)}",
+                    (fig.high if right else fig.low, y),
+                    xytext=(8 if right else -8, 0), textcoords="offset points",
+                    va="center", ha="left" if right else "right", fontsize=7.5,
+                    color=PUBLISHED_COLOR)
+        labels.append(f"published: {_short(fig.what, 44)}")
         y += 1
     ax.set_yticks(range(len(labels)))
     ax.set_yticklabels(labels, fontsize=8.5)
-    for tick, _ in zip(ax.get_yticklabels(), labels, strict=True):
+    for tick in ax.get_yticklabels():
         if tick.get_text().startswith("published"):
             tick.set_color(PUBLISHED_COLOR)
-    ax.invert_yaxis()
+    ax.set_ylim(len(labels) - 0.4, -0.6)
     ax.set_xscale("log")
-    ax.xaxis.set_major_locator(LogLocator(base=10))
+    if values:
+        ax.set_xlim(min(values) / 3, max(values) * 12)
+    ax.xaxis.set_major_locator(LogLocator(base=10, numticks=20))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: human_seconds(v)))
-    ax.set_xlabel("start-up time (log scale: each step is 10× longer)")
+    ax.set_xlabel("start-up time (log scale: each grid step is 10× longer)")
     ax.grid(axis="x", which="major", color="#e0e0e0")
     ax.set_axisbelow(True)
-    _title(ax, "Start-up time: process → namespaces → container → VM", results)
-    ax.annotate(
-        headline(results),
-        xy=(0.99, 0.02),
-        xycoords="axes fraction",
-        ha="right",
-        va="bottom",
-        fontsize=10,
-        fontweight="bold",
-        bbox={"boxstyle": "round", "fc": "#fff7bc", "ec": "#fec44f"},
-    )
+    _title(ax, "Start-up time: process → namespaces → container → VM", results,
+           headline(results))
     handles = [
-        Line2D(
-            [],
-            [],
-            color="#1f78b4",
-            marker="o",
-            ls="",
-            alpha=0.6,
-            label="live: one dot per run",
-        ),
-        Line2D(
-            [],
-            [],
-            color="#1f78b4",
-            marker="|",
-            ms=12,
-            mew=3,
-            ls="",
-            label="live: median (shaded: middle half)",
-        ),
-        Line2D(
-            [],
-            [],
-            color=PUBLISHED_COLOR,
-            marker="D",
-            mfc="white",
-            ls="",
-            label="published figure (other machines, other years)",
-        ),
+        Line2D([], [], color="#1f78b4", marker="o", ls="", alpha=0.6,
+               label="live: one dot per run"),
+        Line2D([], [], color="#1f78b4", marker="|", ms=12, mew=3, ls="",
+               label="live: median (shaded: middle half)"),
+        Line2D([], [], color=PUBLISHED_COLOR, marker="D", mfc="white", ls="",
+               label="published (other machines, other years)"),
     ]
-    ax.legend(handles=handles, loc="upper left", fontsize=7.5, framealpha=0.9)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.09),
+              ncols=3, fontsize=8, frameon=False)
     return ax
 
 
@@ -289,60 +244,61 @@ def plot_phases(results: Results, *, ax: Axes | None = None) -> Axes:
     """Median time of each container phase (create, start, first output, exit,
     remove), one stacked bar per container series. Used by chapter 01."""
     series = [key for key in CONTAINER_SERIES if results.samples(key)]
-    ax = _axes(ax, (10, 1.8 + 0.7 * max(len(series), 1)))
+    ax = _axes(ax, (10, 2.2 + 0.8 * max(len(series), 1)))
+    title = "Where a container's start-up time goes"
     if not series:
-        ax.text(
-            0.5,
-            0.5,
-            "no container series in this run",
-            ha="center",
-            transform=ax.transAxes,
-        )
-        _title(ax, "Where a container's start-up time goes", results)
+        ax.text(0.5, 0.5, "no container series in this run", ha="center",
+                transform=ax.transAxes)
+        _title(ax, title, results)
         return ax
     for row, key in enumerate(series):
-        medians = phase_medians(results.samples(key))
+        samples = results.samples(key)
+        medians = phase_medians(samples)
         left = 0.0
         for name, color in zip(CONTAINER_PHASES, PHASE_COLORS, strict=True):
             width = medians.get(name, 0.0) * 1000
-            ax.barh(
-                row,
-                width,
-                left=left,
-                color=color,
-                edgecolor="white",
-                label=name if row == 0 else None,
-            )
+            ax.barh(row, width, left=left, color=color, edgecolor="white", height=0.6,
+                    label=name if row == 0 else None)
             if width >= 12:
-                ax.text(
-                    left + width / 2,
-                    row,
-                    f"{width:.0f}",
-                    ha="center",
-                    va="center",
-                    fontsize=8,
-                )
+                ax.text(left + width / 2, row, f"{width:.0f}", ha="center",
+                        va="center", fontsize=8)
             left += width
-        stats = series_stats(results.samples(key))
+        stats = series_stats(samples)
         assert stats is not None
-        ax.text(
-            left,
-            row,
-            f"  total {human_seconds(stats.median_s)}",
-            va="center",
-            fontsize=9,
-            fontweight="bold",
-        )
+        early = sum(s.detail.get("printed_before_start_returned") == "true"
+                    for s in samples)
+        ax.text(left, row, f"  total {human_seconds(stats.median_s)}", va="center",
+                fontsize=9, fontweight="bold")
+        if early:
+            ax.text(0, row + 0.42, f"the program printed before `start` returned in "
+                    f"{early} of {len(samples)} runs", fontsize=7, color="#555555",
+                    va="center")
     ax.set_yticks(range(len(series)))
-    ax.set_yticklabels(
-        [f"{SHORT_LABELS[k]} (n={len(results.samples(k))})" for k in series], fontsize=9
-    )
-    ax.invert_yaxis()
+    ax.set_yticklabels([f"{SHORT_LABELS[k]} (n={len(results.samples(k))})"
+                        for k in series], fontsize=9)
+    ax.set_ylim(len(series) - 0.4, -0.5)
     ax.set_xlabel("milliseconds (median of each phase; numbers inside bars in ms)")
-    ax.set_xlim(0, ax.get_xlim()[1] * 1.18)
-    ax.legend(loc="lower right", ncols=5, fontsize=8, title="phase", title_fontsize=8)
-    _title(ax, "Where a container's start-up time goes", results)
+    ax.set_xlim(0, ax.get_xlim()[1] * 1.2)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=5, fontsize=8,
+              frameon=False)
+    _title(ax, title, results, headline_phases(results))
     return ax
+
+
+def headline_phases(results: Results) -> str:
+    """Which phase dominates, from the data: "start takes 70% of 251 ms"."""
+    for key in CONTAINER_SERIES:
+        samples = results.samples(key)
+        if not samples:
+            continue
+        medians = phase_medians(samples)
+        total = sum(medians.values())
+        if total <= 0:
+            return ""
+        name, value = max(medians.items(), key=lambda item: item[1])
+        return (f"{SHORT_LABELS[key]}: `{name}` takes {value / total:.0%} of "
+                f"{human_seconds(total)}")
+    return ""
 
 
 DISK_STYLES = {
@@ -371,90 +327,62 @@ def plot_disk(
     Solid lines: fresh instances; dashed: after each wrote a file. The image (or the
     base disk of linked clones) is counted once. Used by chapters 01 and 03.
     """
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     ax = _axes(ax, (10, 5.5))
-    kinds: dict[str, list[tuple[int, int]]] = {}
-    for point in results.disk:
-        kinds.setdefault(point.what, []).append((point.n, point.total_bytes))
+    kinds: dict[str, dict[int, int]] = {}
+    for point in results.disk:  # a resumed run may repeat a point: the last wins
+        kinds.setdefault(point.what, {})[point.n] = point.total_bytes
     if not kinds:
-        ax.text(
-            0.5,
-            0.5,
-            "no disk measurements in this run",
-            ha="center",
-            transform=ax.transAxes,
-        )
-    for what, values in kinds.items():
-        values.sort()
+        ax.text(0.5, 0.5, "no disk measurements in this run", ha="center",
+                transform=ax.transAxes)
+    for what, by_n in kinds.items():
+        values = sorted(by_n.items())
         color, style, marker = _disk_style(what)
-        ax.plot(
-            [n for n, _ in values],
-            [b / 1024**2 for _, b in values],
-            ls=style,
-            color=color,
-            marker=marker,
-            label=what,
-        )
+        ax.plot([n for n, _ in values], [b / 1024**2 for _, b in values], ls=style,
+                color=color, marker=marker, label=what)
         n_last, b_last = values[-1]
-        ax.annotate(
-            human_bytes(b_last),
-            (n_last, b_last / 1024**2),
-            xytext=(6, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=8,
-            color=color,
-        )
+        ax.annotate(human_bytes(b_last), (n_last, b_last / 1024**2), xytext=(6, 0),
+                    textcoords="offset points", va="center", fontsize=8, color=color)
     ax.set_xlabel("number of instances (N)")
     ax.set_ylabel("total disk used (MiB)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.set_xlim(0, max((n for by_n in kinds.values() for n in by_n), default=1) * 1.12)
+    ax.set_ylim(bottom=0)
     ax.grid(color="#e8e8e8")
     ax.set_axisbelow(True)
     if kinds:
         ax.legend(loc="upper left", fontsize=8)
-    figures = (
-        published
-        if published is not None
-        else [f for f in load_published() if f.id == "disk_ubuntu_minimal_2404"]
-    )
-    notes = [
-        f"published: {f.what}: {human_bytes(f.low)} each ({f.citation()}), "
-        "so real distribution VMs are much bigger than this minimal one"
-        for f in figures
-        if f.quantity == "disk"
-    ]
-    line = _disk_headline(results)
-    if line:
-        notes.insert(0, line)
+    figures = published if published is not None else [
+        f for f in load_published() if f.id == "disk_ubuntu_minimal_2404"]
+    notes = [f"published: {f.what}: {human_bytes(f.low)} per VM ({f.citation()}); "
+             "a real distribution VM disk is far bigger than this minimal one"
+             for f in figures if f.quantity == "disk"]
     if notes:
-        ax.text(
-            0.99,
-            0.02,
-            "\n".join(notes),
-            transform=ax.transAxes,
-            ha="right",
-            va="bottom",
-            fontsize=8,
-            bbox={"boxstyle": "round", "fc": "#fff7bc", "ec": "#fec44f"},
-        )
-    _title(ax, "Disk used by N containers vs N VMs", results)
+        ax.annotate("\n".join(notes), (0, 0), xycoords="axes fraction",
+                    xytext=(0, -38), textcoords="offset points", fontsize=7.5,
+                    color=PUBLISHED_COLOR, va="top", ha="left")
+    _title(ax, "Disk used by N containers vs N VMs", results, _disk_headline(results))
     return ax
 
 
 def _disk_headline(results: Results) -> str:
-    def at_max(prefix: str) -> tuple[int, int] | None:
-        found = [(p.n, p.total_bytes) for p in results.disk if p.what == prefix]
+    """"20 containers: 2 MiB in all; 20 VMs: 330 MiB (170× more)", from the data."""
+
+    def at_max(what: str) -> tuple[int, int] | None:
+        found = [(p.n, p.total_bytes) for p in results.disk if p.what == what]
         return max(found) if found else None
 
     containers = at_max("containers")
     vms = at_max("VMs, full copies")
     if containers and vms and containers[0] == vms[0]:
         n = containers[0]
-        return (
-            f"{n} containers: {human_bytes(containers[1])}; {n} VMs: "
-            f"{human_bytes(vms[1])} ({vms[1] / max(containers[1], 1):.0f}×)"
-        )
+        return (f"{n} containers: {human_bytes(containers[1])} in all; {n} VMs: "
+                f"{human_bytes(vms[1])} ({vms[1] / max(containers[1], 1):.0f}× more)")
+    if containers:
+        return (f"{containers[0]} containers: {human_bytes(containers[1])} in all "
+                "(the image is stored once)")
     return ""
 
 

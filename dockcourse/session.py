@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import recorded, resources, transcripts
 from ._version import __version__
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import docker
     from docker.models.containers import Container
 
+T = TypeVar("T")
 MODE_ENV = "DOCKCOURSE_MODE"
 MODES = ("auto", "live", "recorded")
 
@@ -80,6 +81,18 @@ class Session:
                 print(t("session.recorded_output"))
             print(result.output, end="" if result.output.endswith("\n") else "\n")
         return result
+
+    def observe(self, key: str, measure: Callable[[], T]) -> T:
+        """``measure()`` on the live engine; in recorded mode, what it returned when the
+        course was recorded. ``measure`` must return JSON-able data (dicts, lists, numbers,
+        strings), which is what gets recorded. Used for anything richer than one
+        ``run`` (an inspect after an OOM kill, a timing series...)."""
+        if self.live:
+            value = measure()
+            transcripts.remember_value(self.chapter, key, value)
+            return value
+        recalled: T = transcripts.recall_value(self.chapter, key)
+        return recalled
 
     @contextmanager
     def container(

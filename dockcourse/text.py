@@ -1,6 +1,7 @@
 """Every sentence the package shows a learner, looked up by key in one catalogue per language.
 
-The catalogues live in ``dockcourse/data/text/<lang>.json``. The language comes from
+The catalogues live in ``dockcourse/data/text/<lang>.json`` and ``<lang>/*.json`` (one
+file per chapter, so chapters can be written side by side). The language comes from
 ``setup(lang=...)``, else ``DOCKCOURSE_LANG``, else the locale (``LANG`` starting with
 ``ja``), else English. A key missing from a catalogue falls back to English, and a test
 fails when that happens, so the fallback is never what a learner relies on.
@@ -46,11 +47,28 @@ def current_language() -> str:
 
 @cache
 def catalogue(lang: str) -> dict[str, str]:
-    path = resources.files("dockcourse") / "data" / "text" / f"{lang}.json"
-    if not path.is_file():
-        return {}
-    data: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
-    return data
+    """``data/text/<lang>.json`` merged with ``data/text/<lang>/*.json`` (one per chapter).
+
+    A key defined in two files is an error: it would make one of them silently lose.
+    """
+    base = resources.files("dockcourse") / "data" / "text"
+    files = [base / f"{lang}.json"]
+    folder = base / lang
+    if folder.is_dir():
+        files += sorted(
+            (p for p in folder.iterdir() if p.name.endswith(".json")),
+            key=lambda p: p.name,
+        )
+    merged: dict[str, str] = {}
+    for path in files:
+        if not path.is_file():
+            continue
+        data: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+        clash = merged.keys() & data.keys()
+        if clash:
+            raise ValueError(f"{path.name}: keys defined twice: {sorted(clash)[:5]}")
+        merged.update(data)
+    return merged
 
 
 def t(key: str, /, lang: str | None = None, **fields: object) -> str:

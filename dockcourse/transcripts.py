@@ -40,15 +40,29 @@ def remember(chapter: str, line: str, result: RunResult) -> None:
         f.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
 
+def remember_value(chapter: str, key: str, value: Any) -> None:
+    """Append one observed value (JSON-able) to the recording file, when recording."""
+    target = os.environ.get(RECORD_ENV)
+    if not target:
+        return
+    with open(target, "a", encoding="utf-8") as f:
+        f.write(json.dumps({"chapter": chapter, "key": key, "value": value},
+                           ensure_ascii=False) + "\n")
+
+
 def collect(path: str) -> dict[str, dict[str, dict[str, Any]]]:
-    """The recording file as {chapter: {command line: result}} (the last run wins)."""
-    runs: dict[str, dict[str, dict[str, Any]]] = {}
+    """The recording file as {chapter: {"runs": {command line: result}, "values": {key:
+    value}}}; when a command or key was recorded twice, the last one wins."""
+    found: dict[str, dict[str, dict[str, Any]]] = {}
     with open(path, encoding="utf-8") as f:
         for raw in f:
             entry = json.loads(raw)
-            chapter, command = entry.pop("chapter"), entry.pop("command")
-            runs.setdefault(chapter, {})[command] = entry
-    return runs
+            chapter = found.setdefault(entry.pop("chapter"), {"runs": {}, "values": {}})
+            if "key" in entry:
+                chapter["values"][entry["key"]] = entry["value"]
+            else:
+                chapter["runs"][entry.pop("command")] = entry
+    return found
 
 
 @cache
@@ -66,6 +80,17 @@ def chapter_provenance(chapter: str) -> recorded.Provenance | None:
     """Where this chapter's commands were recorded (each chapter keeps its own)."""
     found = _recorded_runs().get(chapter, {}).get("provenance")
     return recorded.Provenance.from_dict(found) if found else None
+
+
+class NotRecorded(LookupError):
+    """Recorded mode asked for a value no recording holds."""
+
+
+def recall_value(chapter: str, key: str) -> Any:
+    values = _recorded_runs().get(chapter, {}).get("values", {})
+    if key not in values:
+        raise NotRecorded(t("session.value_not_recorded", key=key, chapter=chapter))
+    return values[key]
 
 
 def recall(chapter: str, line: str) -> RunResult:

@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 
 CHAPTER = "06"
 #: Docker's rule for volume (and container) names: ``RestrictedNamePattern``.
-NAME_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
+NAME_PATTERN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]+")
 #: Labels the course uses for its own bookkeeping; a learner may not set them.
 RESERVED_LABEL_PREFIX = "io.dockcourse."
 FILTERS = ("all", "in_use", "unused", "course")
@@ -278,7 +278,7 @@ class HelperFailed(VolumeError):
 
 
 def is_valid_name(name: str) -> bool:
-    return bool(NAME_PATTERN.match(name))
+    return NAME_PATTERN.fullmatch(name) is not None
 
 
 def check_name(name: str) -> None:

@@ -233,13 +233,15 @@ class Results:
         accels = {s.detail.get("accel", "") for s in self.samples("vm")}
         return "+".join(sorted(a for a in accels if a))
 
-    def label(self) -> str:
-        """Live or recorded, run id and provenance: printed on every plot."""
+    def label(self, sep: str = ": ") -> str:
+        """Live or recorded, run id and provenance: printed on every plot.
+
+        ``sep="\\n"`` puts the provenance on a second line (plots do).
+        """
         accel = self.vm_accel()
         vm = f", VM under {accel.upper()}" if accel else ""
-        if self.mode == "recorded":
-            return f"recorded run {self.run_id}: {self.provenance.short()}{vm}"
-        return f"live run {self.run_id}: {self.provenance.short()}{vm}"
+        mode = "RECORDED" if self.mode == "recorded" else "LIVE"
+        return f"{mode} run {self.run_id}{sep}{self.provenance.short()}{vm}"
 
     def with_mode(self, mode: str) -> Results:
         return Results(
@@ -411,6 +413,7 @@ def open_run(
         except BadInput:
             previous = None
         if previous is not None and previous.settings == dict(settings):
+            _drop_partial_line(path)
             return RunFile(path, previous, path.open("a", encoding="utf-8"))
     if path.exists():
         path.replace(path.with_suffix(".previous.jsonl"))
@@ -425,6 +428,14 @@ def open_run(
     handle.write(json.dumps(header, ensure_ascii=False) + "\n")
     handle.flush()
     return RunFile(path, results, handle)
+
+
+def _drop_partial_line(path: Path) -> None:
+    """Cut a last line that an interrupted write left without its newline."""
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        with path.open("r+b") as f:
+            f.truncate(data.rfind(b"\n") + 1)
 
 
 def _records(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
@@ -443,6 +454,7 @@ def _records(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
 def parse_results(
     lines: Iterable[str], *, mode: str = "live", source: str = ""
 ) -> Results:
+    """Results from the lines of a run file; records it cannot read are skipped."""
     provenance: Provenance | None = None
     settings: dict[str, Any] = {}
     startup: list[StartupSample] = []
@@ -451,51 +463,38 @@ def parse_results(
     unavailable: dict[str, Unavailable] = {}
     for record in _records(lines):
         kind = record.get("type")
-        if kind == "run":
-            provenance = Provenance(**_known(Provenance, record.get("provenance", {})))
-            settings = dict(record.get("settings", {}))
-        elif kind == "startup":
-            startup.append(StartupSample(**_known(StartupSample, record)))
-            unavailable.pop(record.get("series", ""), None)
-        elif kind == "amend":
-            for i, old in enumerate(startup):
-                if old.series == record.get("series") and old.index == record.get(
-                    "index"
-                ):
-                    detail = {**old.detail, **dict(record.get("detail") or {})}
-                    startup[i] = StartupSample(
-                        old.series,
-                        old.index,
-                        old.warmup,
-                        old.elapsed_s,
-                        old.endpoint,
-                        old.taken_at,
-                        old.phases_s,
-                        detail,
-                    )
-        elif kind == "disk":
-            disk.append(DiskPoint(**_known(DiskPoint, record)))
-        elif kind == "image":
-            facts = _known(ImageFacts, record)
-            facts["layer_sizes_bytes"] = tuple(facts.get("layer_sizes_bytes", ()))
-            images.append(ImageFacts(**facts))
-        elif kind == "unavailable":
-            item = Unavailable(**_known(Unavailable, record))
-            unavailable[item.series] = item
+        try:
+            if kind == "run":
+                provenance = Provenance(**_known(Provenance, record["provenance"]))
+                settings = dict(record.get("settings", {}))
+            elif kind == "startup":
+                startup.append(StartupSample(**_known(StartupSample, record)))
+                unavailable.pop(record.get("series", ""), None)
+            elif kind == "amend":
+                _amend(startup, record)
+            elif kind == "disk":
+                disk.append(DiskPoint(**_known(DiskPoint, record)))
+            elif kind == "image":
+                facts = _known(ImageFacts, record)
+                facts["layer_sizes_bytes"] = tuple(facts.get("layer_sizes_bytes", ()))
+                images.append(ImageFacts(**facts))
+            elif kind == "unavailable":
+                item = Unavailable(**_known(Unavailable, record))
+                unavailable[item.series] = item
+        except (KeyError, TypeError, ValueError):
+            continue  # a record this version cannot read: skipped, not fatal
     if provenance is None:
-        raise BadInput(
-            f"{source or 'the data'} is not a dockcourse run (no run header)"
-        )
-    return Results(
-        provenance,
-        settings,
-        tuple(startup),
-        tuple(disk),
-        tuple(images),
-        tuple(unavailable.values()),
-        mode,
-        source,
-    )
+        raise BadInput(f"{source or 'the data'} is not a dockcourse run (no run header)")
+    return Results(provenance, settings, tuple(startup), tuple(disk), tuple(images),
+                   tuple(unavailable.values()), mode, source)
+
+
+def _amend(startup: list[StartupSample], record: dict[str, Any]) -> None:
+    for i, old in enumerate(startup):
+        if old.series == record.get("series") and old.index == record.get("index"):
+            detail = {**old.detail, **dict(record.get("detail") or {})}
+            startup[i] = StartupSample(old.series, old.index, old.warmup, old.elapsed_s,
+                                       old.endpoint, old.taken_at, old.phases_s, detail)
 
 
 def load_results(path: Path | str, *, mode: str = "live") -> Results:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import host, resources
 from .results import (
+    CONTAINER_PHASES,
     SERIES,
     BadInput,
     MeasurementUnavailable,
@@ -201,30 +202,19 @@ class ContainerTiming:
 
 
 def split_phases(t: ContainerTiming) -> dict[str, float]:
-    """Five phases, each the time from the previous event to its own event.
+    """The five phases, in time order, each ending at its event.
 
-    Events: created (create returned), started (start returned), first output (the
-    engine's timestamp of the first log line), exited (wait returned), removed. The
-    program often prints before ``start`` has returned; then "first output" comes
-    before "start" and the phases are returned in that order. They always add up to
-    the sum of the four calls' durations.
+    create: until the create call returned; start: until the start call returned (the
+    engine reports the container started); first output: until the engine's timestamp
+    of the first log line; exit: until wait returned; remove: the remove call. The
+    program often prints before ``start`` has returned (it runs while the engine is
+    still answering); then "first output" is 0 and the sample's detail says so. The
+    phases add up to the four calls' durations.
     """
-    created = t.create_s
-    started = created + t.start_s
-    exited = started + t.wait_s
     first = t.first_output_after_start_s
-    first_at = started if first is None else min(max(started + first, created), exited)
-    events = sorted(
-        [("start", started), ("first output", first_at), ("exit", exited)],
-        key=lambda item: item[1],
-    )
-    phases = {"create": created}
-    previous = created
-    for name, at in events:
-        phases[name] = at - previous
-        previous = at
-    phases["remove"] = t.remove_s
-    return phases
+    first = 0.0 if first is None else min(max(first, 0.0), t.wait_s)
+    values = (t.create_s, t.start_s, first, t.wait_s - first, t.remove_s)
+    return dict(zip(CONTAINER_PHASES, values, strict=True))
 
 
 def parse_log_time(line: bytes) -> int | None:
@@ -482,6 +472,9 @@ def measure_container(
                     "command": " ".join(COMMAND),
                     "container_id": timing.container_id[:12],
                     "instrumentation_s": f"{timing.instrumentation_s:.6f}",
+                    "printed_before_start_returned": str(
+                        (timing.first_output_after_start_s or 0.0) < 0
+                    ).lower(),
                     "first_output_after_start_s": (
                         ""
                         if timing.first_output_after_start_s is None

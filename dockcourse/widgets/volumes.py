@@ -71,10 +71,9 @@ def render_table(
         badge = t("volumes.badge.course") if r.course_made else t("volumes.badge.yours")
         color = "#2563eb" if r.course_made else "#b45309"
         users = vol.describe_users(r.users) or "—"
-        if sizes is not None and r.name in sizes:
-            size = format_size(sizes[r.name])
-        else:
-            size = "…" if computing else ""
+        size = "…" if computing else ""
+        if sizes is not None:
+            size = format_size(sizes.get(r.name))
         own_labels = {
             k: v for k, v in r.labels.items() if not k.startswith("io.dockcourse.")
         }
@@ -477,7 +476,8 @@ class VolumeManager(w.VBox):  # type: ignore[misc]
 
     def _on_sizes(self) -> None:
         self.compute_sizes()
-        self._say(t("volumes.status.sizing"))
+        recorded = self.mode == "recorded"
+        self._say(t("volumes.recorded.shown" if recorded else "volumes.status.sizing"))
 
     # ------------------------------------------------------------ actions
 

@@ -230,3 +230,80 @@ def test_stale_sweep_removes_a_crashed_sessions_leftovers(
     with pytest.raises(docker.errors.NotFound):
         client.containers.get(name)
     assert not list_owned(client, session=crashed_session)
+
+
+def test_real_ctrl_c_mid_cell_leaves_no_container(client: Any, image_ref: str) -> None:
+    """SIGINT (what Jupyter's interrupt sends) while a container runs inside the block."""
+    import signal
+    import time
+
+    name = resources.new_name(CHAPTER, "sigint")
+    code = textwrap.dedent(f"""
+        import time
+        from dockcourse.engine import connect
+        from dockcourse.resources import course_container
+        c = connect()
+        with course_container(c, {image_ref!r}, ["sleep", "60"], chapter={CHAPTER!r},
+                              name={name!r}) as ctr:
+            ctr.start()
+            print("started", flush=True)
+            time.sleep(60)
+    """)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "started"
+    assert client.containers.get(name).status == "running"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert "KeyboardInterrupt" in err
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            client.containers.get(name)
+        except docker.errors.NotFound:
+            return
+        time.sleep(0.2)
+    pytest.fail("the container survived the interrupt")
+
+
+def test_no_busybox_and_no_registry_says_what_to_install(
+    client: Any, tmp_path: Any
+) -> None:
+    from dockcourse.images import ImageUnavailable
+
+    with pytest.raises(ImageUnavailable) as err:
+        ensure_course_image(
+            client,
+            image_ref=f"dockcourse/busybox:none-{session_id()}",
+            environ={"DOCKCOURSE_BUSYBOX": str(tmp_path / "nope")},
+        )
+    assert "busybox-static" in err.value.fix
+    assert "DOCKCOURSE_BUSYBOX" in err.value.fix
+
+
+def test_setup_is_live_here_and_recorded_without_engine(capsys: Any) -> None:
+    from dockcourse import setup
+
+    live = setup("test-foundation")
+    assert live.mode == "live" and live.client is not None
+    assert "LIVE: Docker Engine" in capsys.readouterr().out
+    env = {
+        **os.environ,
+        "DOCKER_HOST": "unix:///nonexistent.sock",
+        "DOCKCOURSE_MODE": "",
+    }
+    code = "from dockcourse import setup; s = setup('00'); print('MODE', s.mode)"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert "MODE recorded" in done.stdout and "RECORDED" in done.stdout
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,76 @@
+"""Exercise checks: each inspects the real engine and returns a :class:`Verdict`.
+
+A check never raises for a predictable condition: a wrong answer is a failing verdict with
+a hint, and in recorded mode (no engine) the verdict says what the check would inspect.
+Each chapter's checks live in ``checks/chNN.py``; their texts are in the catalogues under
+``check.NN.*`` so both editions share the code. Used by chapters 01–06.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..text import t
+
+if TYPE_CHECKING:
+    import docker
+
+    from ..session import Session
+
+STATUSES = ("pass", "fail", "recorded")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of one exercise check."""
+
+    status: str  # "pass", "fail" or "recorded"
+    detail: str
+    hint: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "pass"
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __str__(self) -> str:
+        if self.status == "recorded":
+            return t("check.recorded", what=self.detail)
+        head = t("check.pass" if self.passed else "check.fail", detail=self.detail)
+        return (
+            head
+            if self.passed or not self.hint
+            else f"{head}\n{t('check.hint', hint=self.hint)}"
+        )
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def passed(detail: str) -> Verdict:
+    return Verdict("pass", detail)
+
+
+def failed(detail: str, hint: str) -> Verdict:
+    return Verdict("fail", detail, hint)
+
+
+def run_check(
+    session: Session, what: str, inspect: Callable[[docker.DockerClient], Verdict]
+) -> Verdict:
+    """``inspect(client)`` on the live engine; in recorded mode, say what it would check."""
+    if session.client is None:
+        return Verdict("recorded", what)
+    import docker.errors
+
+    try:
+        return inspect(session.client)
+    except docker.errors.DockerException as exc:
+        return failed(
+            t("check.engine_error", error=str(exc).splitlines()[0][:200]),
+            t("check.engine_error_hint"),
+        )

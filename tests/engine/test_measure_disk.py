@@ -1,0 +1,65 @@
+"""Disk usage of N containers (checked against `docker system df`) and N VM disks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from dockcourse import host, resources
+from dockcourse.measure import disk, vm
+from dockcourse.measure.results import DiskPoint
+
+MIB = 1024 * 1024
+
+
+def test_container_disk_matches_docker_system_df(client: Any, image_ref: str) -> None:
+    checked: list[int] = []
+
+    def compare_with_df(point: DiskPoint) -> None:
+        """While the containers still exist, `docker system df` must agree."""
+        df = client.df()
+        ours = [c for c in df["Containers"] if (c.get("Labels") or {}).get(
+            resources.LABEL_SESSION) == resources.session_id()
+            and disk.LABEL_DISK in (c.get("Labels") or {})]
+        assert len(ours) == point.n
+        image = next(i for i in df["Images"] if image_ref in (i.get("RepoTags") or []))
+        assert point.shared_bytes == image["Size"]
+        if "wrote" in point.what:
+            assert point.per_instance_bytes == sum(c.get("SizeRw", 0) for c in ours)
+        checked.append(point.n)
+
+    points = disk.measure_container_disk(client, (1, 3), image_ref=image_ref,
+                                         on_point=compare_with_df, progress=False)
+    assert checked == [1, 1, 3, 3]
+    by = {(p.what, p.n): p for p in points}
+    fresh, written = by[("containers", 3)], by[("containers, each wrote 1 MiB", 3)]
+    assert fresh.shared_bytes > 0
+    assert fresh.per_instance_bytes < 3 * 64 * 1024  # a fresh writable layer is ~empty
+    assert 3 * MIB <= written.per_instance_bytes < 3 * MIB + 3 * 256 * 1024
+    assert written.total_bytes == written.shared_bytes + written.per_instance_bytes
+    assert by[("containers", 1)].shared_bytes == fresh.shared_bytes  # counted once
+    left = client.api.containers(all=True, filters={"label": [
+        f"{resources.LABEL_SESSION}={resources.session_id()}", disk.LABEL_DISK]})
+    assert left == []
+
+
+def test_image_facts_agree_with_inspect(client: Any, image_ref: str) -> None:
+    facts = disk.image_facts(client, image_ref)
+    assert facts.size_bytes == client.api.inspect_image(image_ref)["Size"]
+    assert sum(facts.layer_sizes_bytes) == facts.size_bytes
+
+
+@pytest.mark.skipif(host.find_qemu() is None or host.find_kernel() is None,
+                    reason="QEMU and a kernel are installed by .ci/run")
+def test_vm_disks_full_copies_grow_linked_clones_stay_small() -> None:
+    points = vm.measure_vm_disk([1, 4], progress=False)
+    by = {(p.what, p.n): p for p in points}
+    full1, full4 = by[("VMs, full copies", 1)], by[("VMs, full copies", 4)]
+    linked4 = by[("VMs, linked clones", 4)]
+    assert full1.total_bytes > MIB  # holds its own kernel and busybox
+    assert full4.total_bytes == pytest.approx(4 * full1.total_bytes, rel=0.05)
+    assert linked4.shared_bytes > MIB
+    assert linked4.per_instance_bytes < full1.total_bytes / 4
+    wrote = by[("VMs, linked clones, each wrote 1 MiB", 4)]
+    assert wrote.per_instance_bytes >= linked4.per_instance_bytes + 4 * MIB

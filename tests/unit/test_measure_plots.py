@@ -1,0 +1,124 @@
+"""Plots from records: labelled live/recorded, headline from the data, published apart."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from dockcourse import plots  # noqa: E402
+from dockcourse.measure.results import (  # noqa: E402
+    DiskPoint,
+    PublishedFigure,
+    Results,
+    StartupSample,
+    host_provenance,
+    load_recorded,
+)
+
+
+def s(series: str, i: int, elapsed: float, **detail: str) -> StartupSample:
+    phases = ({"create": 0.02, "start": 0.2, "first output": 0.0, "exit": 0.03,
+               "remove": 0.01} if series.startswith("container") else {})
+    return StartupSample(series, i, False, elapsed, "x", "now", phases, dict(detail))
+
+
+def synthetic(mode: str = "live") -> Results:
+    startup = (
+        [s("process", i, 0.001) for i in range(5)]
+        + [s("namespaces", i, 0.003) for i in range(5)]
+        + [s("container-none", i, 0.25, printed_before_start_returned="true")
+           for i in range(5)]
+        + [s("vm", i, 2.0, accel="tcg") for i in range(3)]
+    )
+    disk = tuple(
+        DiskPoint(what, n, base + per * n, base if shared else 0, per * n, "now")
+        for n in (1, 2, 5)
+        for what, base, per, shared in (
+            ("containers", 2_000_000, 0, True),
+            ("VMs, full copies", 0, 17_000_000, False),
+        )
+    )
+    return Results(host_provenance("run-x"), {}, tuple(startup), disk, mode=mode)
+
+
+def texts(ax: object) -> str:
+    figure = ax.figure  # type: ignore[attr-defined]
+    figure.canvas.draw()
+    return "\n".join(t.get_text() for t in figure.findobj(matplotlib.text.Text))
+
+
+def test_headline_is_computed_from_the_data() -> None:
+    assert plots.headline(synthetic()) == (
+        "container 250 ms: 8× faster than this VM (TCG, 2 s)")
+
+
+def test_startup_plot_is_log_scale_labelled_live_with_published_apart() -> None:
+    figure = Figure()
+    published = [PublishedFigure("p", "vm", "Firecracker boot", 0.125, 0.125, "time",
+                                 "", "", "", "2020", "Spec", "https://x", "yes")]
+    ax = plots.plot_startup(synthetic(), published=published, ax=figure.add_subplot())
+    assert ax.get_xscale() == "log"
+    shown = texts(ax)
+    assert "LIVE run run-x" in shown
+    assert "8× faster than this VM" in shown
+    assert "published: Firecracker boot" in shown
+    assert "Spec, 2020" in shown
+    grey = [t for t in ax.get_yticklabels() if t.get_text().startswith("published")]
+    assert grey and all(t.get_color() == plots.PUBLISHED_COLOR for t in grey)
+
+
+def test_recorded_results_say_recorded_on_every_plot() -> None:
+    results = synthetic("recorded")
+    for draw in (plots.plot_startup, plots.plot_phases, plots.plot_disk):
+        ax = draw(results, ax=Figure().add_subplot())
+        assert "RECORDED run run-x" in texts(ax)
+
+
+def test_phase_plot_names_every_phase_and_the_early_output() -> None:
+    ax = plots.plot_phases(synthetic(), ax=Figure().add_subplot())
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["create", "start", "first output", "exit", "remove"]
+    assert "printed before `start` returned in 5 of 5 runs" in texts(ax)
+
+
+def test_disk_plot_headline_compares_at_the_largest_n() -> None:
+    ax = plots.plot_disk(synthetic(), published=[], ax=Figure().add_subplot())
+    assert "5 containers: 1.91 MiB in all; 5 VMs: 81.1 MiB (42× more)" in texts(ax)
+
+
+def test_save_all_writes_three_pngs(tmp_path: Path) -> None:
+    written = plots.save_all(synthetic(), tmp_path)
+    assert [p.name for p in written] == ["startup.png", "phases.png", "disk.png"]
+    assert all(p.stat().st_size > 10_000 for p in written)
+
+
+@pytest.mark.parametrize(("value", "text"), [(0.000765, "765 µs"), (0.25, "250 ms"),
+                                             (2.2, "2.2 s"), (96.9, "97 s")])
+def test_human_seconds(value: float, text: str) -> None:
+    assert plots.human_seconds(value) == text
+
+
+def test_recorded_dataset_plots_without_an_engine(tmp_path: Path) -> None:
+    results = load_recorded()
+    assert results.mode == "recorded"
+    for key in ("process", "namespaces", "container-none", "vm"):
+        assert results.samples(key), key
+    assert results.provenance.engine_version != "no engine"
+    written = plots.save_all(results, tmp_path)
+    assert len(written) == 3
+
+
+def test_plots_module_imports_no_docker() -> None:
+    code = ("import sys, dockcourse.plots, dockcourse.measure.results\n"
+            "print([m for m in ('docker', 'requests', 'matplotlib') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=60)
+    assert out.stdout.strip() == "[]"
