@@ -115,38 +115,73 @@ def resolve_endpoint(environ: Mapping[str, str] | None = None) -> Endpoint:
         return Endpoint(host, "DOCKER_HOST", tls)
     name = env.get("DOCKER_CONTEXT", "").strip() or _current_context_name(env)
     if name and name != "default":
-        from docker.context import ContextAPI
-
-        try:
-            context = ContextAPI.get_context(name)
-        except Exception as exc:  # a broken context file is the learner's to fix
-            raise EngineUnavailable(
-                "other",
-                t("engine.context_broken.cause", name=name, error=exc),
-                t("engine.context_broken.fix"),
-                name,
-            ) from exc
-        if context is None:
-            raise EngineUnavailable(
-                "other",
-                t("engine.context_missing.cause", name=name),
-                t("engine.context_broken.fix"),
-                name,
-            )
-        if context.Host:
-            return Endpoint(context.Host, f"context {name}", context.TLSConfig)
+        return _context_endpoint(name, _config_dir(env))
     default = WINDOWS_PIPE if sys.platform == "win32" else DEFAULT_SOCKET
     return Endpoint(default, "default")
+
+
+def _config_dir(env: Mapping[str, str]) -> str:
+    return env.get("DOCKER_CONFIG") or os.path.join(os.path.expanduser("~"), ".docker")
+
+
+def _context_endpoint(name: str, config_dir: str) -> Endpoint:
+    """Read a CLI context from its store, as the CLI does.
+
+    The store is ``<config>/contexts/meta/<sha256(name)>/meta.json`` plus TLS material in
+    ``<config>/contexts/tls/<sha256(name)>/docker/``. Read directly rather than through
+    docker-py's ContextAPI, which consults ``os.environ`` instead of ``environ`` and, with
+    no config.json, looks for the store in the working directory.
+    """
+    import hashlib
+    import json
+
+    digest = hashlib.sha256(name.encode()).hexdigest()
+    meta = os.path.join(config_dir, "contexts", "meta", digest, "meta.json")
+    try:
+        with open(meta, encoding="utf-8") as f:
+            data = json.load(f)
+        endpoint = data["Endpoints"]["docker"]
+        host = str(endpoint.get("Host") or "")
+    except FileNotFoundError:
+        raise EngineUnavailable(
+            "other",
+            t("engine.context_missing.cause", name=name),
+            t("engine.context_broken.fix"),
+            name,
+        ) from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise EngineUnavailable(
+            "other",
+            t("engine.context_broken.cause", name=name, error=exc),
+            t("engine.context_broken.fix"),
+            name,
+        ) from exc
+    tls = None
+    tls_dir = os.path.join(config_dir, "contexts", "tls", digest, "docker")
+    if os.path.isdir(tls_dir):
+        from docker.tls import TLSConfig
+
+        def pem(file: str) -> str | None:
+            path = os.path.join(tls_dir, file)
+            return path if os.path.isfile(path) else None
+
+        cert, key = pem("cert.pem"), pem("key.pem")
+        tls = TLSConfig(
+            client_cert=(cert, key) if cert and key else None,
+            ca_cert=pem("ca.pem"),
+            verify=not endpoint.get("SkipTLSVerify", False),
+        )
+    if not host:
+        default = WINDOWS_PIPE if sys.platform == "win32" else DEFAULT_SOCKET
+        return Endpoint(default, f"context {name}")
+    return Endpoint(host, f"context {name}", tls)
 
 
 def _current_context_name(env: Mapping[str, str]) -> str:
     import json
 
-    config_dir = env.get("DOCKER_CONFIG") or os.path.join(
-        os.path.expanduser("~"), ".docker"
-    )
     try:
-        with open(os.path.join(config_dir, "config.json"), encoding="utf-8") as f:
+        with open(os.path.join(_config_dir(env), "config.json"), encoding="utf-8") as f:
             name = json.load(f).get("currentContext", "")
     except (OSError, ValueError):
         return ""

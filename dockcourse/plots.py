@@ -122,18 +122,34 @@ def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
 
 def _title(ax: Axes, title: str, results: Results, claim: str = "") -> None:
     """Title, the headline computed from the data, then live/recorded + provenance."""
-    ax.set_title(title, loc="left", fontsize=12, fontweight="bold",
-                 pad=50 if claim else 30)
+    ax.set_title(
+        title, loc="left", fontsize=12, fontweight="bold", pad=50 if claim else 30
+    )
     if claim:
-        ax.annotate(claim, (0, 1), xycoords="axes fraction", xytext=(2, 29),
-                    textcoords="offset points", fontsize=10.5, fontweight="bold",
-                    va="bottom", ha="left",
-                    bbox={"boxstyle": "round,pad=0.25", "fc": "#fff7bc",
-                          "ec": "#fec44f"})
+        ax.annotate(
+            claim,
+            (0, 1),
+            xycoords="axes fraction",
+            xytext=(2, 29),
+            textcoords="offset points",
+            fontsize=10.5,
+            fontweight="bold",
+            va="bottom",
+            ha="left",
+            bbox={"boxstyle": "round,pad=0.25", "fc": "#fff7bc", "ec": "#fec44f"},
+        )
     color = "#b2182b" if results.mode == "recorded" else "#4d4d4d"
-    ax.annotate(results.label("\n"), (0, 1), xycoords="axes fraction",
-                xytext=(0, 4), textcoords="offset points", fontsize=7.5, color=color,
-                va="bottom", ha="left")
+    ax.annotate(
+        results.label("\n"),
+        (0, 1),
+        xycoords="axes fraction",
+        xytext=(0, 4),
+        textcoords="offset points",
+        fontsize=7.5,
+        color=color,
+        va="bottom",
+        ha="left",
+    )
 
 
 def _published(published: Sequence[PublishedFigure] | None) -> list[PublishedFigure]:
@@ -177,17 +193,38 @@ def plot_startup(
         color = LIVE_COLORS[key]
         xs = [s.elapsed_s for s in samples]
         values += xs
-        ax.scatter(xs, [y + jitter.uniform(-0.15, 0.15) for _ in xs], s=14,
-                   color=color, alpha=0.55, linewidths=0, zorder=3)
-        ax.plot([stats.p25_s, stats.p75_s], [y, y], color=color, lw=7, alpha=0.35,
-                solid_capstyle="butt", zorder=2)
-        ax.plot([stats.median_s] * 2, [y - 0.32, y + 0.32], color=color, lw=3,
-                zorder=4)
+        ax.scatter(
+            xs,
+            [y + jitter.uniform(-0.15, 0.15) for _ in xs],
+            s=14,
+            color=color,
+            alpha=0.55,
+            linewidths=0,
+            zorder=3,
+        )
+        ax.plot(
+            [stats.p25_s, stats.p75_s],
+            [y, y],
+            color=color,
+            lw=7,
+            alpha=0.35,
+            solid_capstyle="butt",
+            zorder=2,
+        )
+        ax.plot([stats.median_s] * 2, [y - 0.32, y + 0.32], color=color, lw=3, zorder=4)
         note = human_seconds(stats.median_s)
         if key == "vm":
             note += f" ({results.vm_accel().upper()})"
-        ax.annotate(note, (stats.max_s, y), xytext=(7, 0), textcoords="offset points",
-                    va="center", fontsize=9, color=color, fontweight="bold")
+        ax.annotate(
+            note,
+            (stats.max_s, y),
+            xytext=(7, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=9,
+            color=color,
+            fontweight="bold",
+        )
         labels.append(f"{SHORT_LABELS[key]}  (n={stats.count})")
         y += 1
     if figures and live:
@@ -196,18 +233,40 @@ def plot_startup(
         middle = (fig.low * fig.high) ** 0.5
         values += [fig.low, fig.high]
         if fig.high > fig.low:
-            ax.plot([fig.low, fig.high], [y, y], color=PUBLISHED_COLOR, lw=2.5,
-                    alpha=0.6, solid_capstyle="round")
-        ax.scatter([middle], [y], s=36, facecolors="white", edgecolors=PUBLISHED_COLOR,
-                   linewidths=1.5, zorder=3, marker="D")
-        shown = (human_seconds(fig.low) if fig.high == fig.low
-                 else f"{human_seconds(fig.low)}–{human_seconds(fig.high)}")
+            ax.plot(
+                [fig.low, fig.high],
+                [y, y],
+                color=PUBLISHED_COLOR,
+                lw=2.5,
+                alpha=0.6,
+                solid_capstyle="round",
+            )
+        ax.scatter(
+            [middle],
+            [y],
+            s=36,
+            facecolors="white",
+            edgecolors=PUBLISHED_COLOR,
+            linewidths=1.5,
+            zorder=3,
+            marker="D",
+        )
+        shown = (
+            human_seconds(fig.low)
+            if fig.high == fig.low
+            else f"{human_seconds(fig.low)}–{human_seconds(fig.high)}"
+        )
         right = middle < 10.0
-        ax.annotate(f"{shown} · {_short(fig.citation(), 42)}",
-                    (fig.high if right else fig.low, y),
-                    xytext=(8 if right else -8, 0), textcoords="offset points",
-                    va="center", ha="left" if right else "right", fontsize=7.5,
-                    color=PUBLISHED_COLOR)
+        ax.annotate(
+            f"{shown} · {_short(fig.citation(), 42)}",
+            (fig.high if right else fig.low, y),
+            xytext=(8 if right else -8, 0),
+            textcoords="offset points",
+            va="center",
+            ha="left" if right else "right",
+            fontsize=7.5,
+            color=PUBLISHED_COLOR,
+        )
         labels.append(f"published: {_short(fig.what, 44)}")
         y += 1
     ax.set_yticks(range(len(labels)))
@@ -225,18 +284,51 @@ def plot_startup(
     ax.set_xlabel("start-up time (log scale: each grid step is 10× longer)")
     ax.grid(axis="x", which="major", color="#e0e0e0")
     ax.set_axisbelow(True)
-    _title(ax, "Start-up time: process → namespaces → container → VM", results,
-           headline(results))
+    _title(
+        ax,
+        "Start-up time: process → namespaces → container → VM",
+        results,
+        headline(results),
+    )
+    kind = "recorded" if results.mode == "recorded" else "live"
     handles = [
-        Line2D([], [], color="#1f78b4", marker="o", ls="", alpha=0.6,
-               label="live: one dot per run"),
-        Line2D([], [], color="#1f78b4", marker="|", ms=12, mew=3, ls="",
-               label="live: median (shaded: middle half)"),
-        Line2D([], [], color=PUBLISHED_COLOR, marker="D", mfc="white", ls="",
-               label="published (other machines, other years)"),
+        Line2D(
+            [],
+            [],
+            color="#1f78b4",
+            marker="o",
+            ls="",
+            alpha=0.6,
+            label=f"{kind}: one dot per run",
+        ),
+        Line2D(
+            [],
+            [],
+            color="#1f78b4",
+            marker="|",
+            ms=12,
+            mew=3,
+            ls="",
+            label=f"{kind}: median (shaded: middle half)",
+        ),
+        Line2D(
+            [],
+            [],
+            color=PUBLISHED_COLOR,
+            marker="D",
+            mfc="white",
+            ls="",
+            label="published (other machines, other years)",
+        ),
     ]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.09),
-              ncols=3, fontsize=8, frameon=False)
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.09),
+        ncols=3,
+        fontsize=8,
+        frameon=False,
+    )
     return ax
 
 
@@ -247,8 +339,13 @@ def plot_phases(results: Results, *, ax: Axes | None = None) -> Axes:
     ax = _axes(ax, (10, 2.2 + 0.8 * max(len(series), 1)))
     title = "Where a container's start-up time goes"
     if not series:
-        ax.text(0.5, 0.5, "no container series in this run", ha="center",
-                transform=ax.transAxes)
+        ax.text(
+            0.5,
+            0.5,
+            "no container series in this run",
+            ha="center",
+            transform=ax.transAxes,
+        )
         _title(ax, title, results)
         return ax
     for row, key in enumerate(series):
@@ -257,30 +354,62 @@ def plot_phases(results: Results, *, ax: Axes | None = None) -> Axes:
         left = 0.0
         for name, color in zip(CONTAINER_PHASES, PHASE_COLORS, strict=True):
             width = medians.get(name, 0.0) * 1000
-            ax.barh(row, width, left=left, color=color, edgecolor="white", height=0.6,
-                    label=name if row == 0 else None)
+            ax.barh(
+                row,
+                width,
+                left=left,
+                color=color,
+                edgecolor="white",
+                height=0.6,
+                label=name if row == 0 else None,
+            )
             if width >= 12:
-                ax.text(left + width / 2, row, f"{width:.0f}", ha="center",
-                        va="center", fontsize=8)
+                ax.text(
+                    left + width / 2,
+                    row,
+                    f"{width:.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                )
             left += width
         stats = series_stats(samples)
         assert stats is not None
-        early = sum(s.detail.get("printed_before_start_returned") == "true"
-                    for s in samples)
-        ax.text(left, row, f"  total {human_seconds(stats.median_s)}", va="center",
-                fontsize=9, fontweight="bold")
+        early = sum(
+            s.detail.get("printed_before_start_returned") == "true" for s in samples
+        )
+        ax.text(
+            left,
+            row,
+            f"  total {human_seconds(stats.median_s)}",
+            va="center",
+            fontsize=9,
+            fontweight="bold",
+        )
         if early:
-            ax.text(0, row + 0.42, f"the program printed before `start` returned in "
-                    f"{early} of {len(samples)} runs", fontsize=7, color="#555555",
-                    va="center")
+            ax.text(
+                0,
+                row + 0.42,
+                f"the program printed before `start` returned in "
+                f"{early} of {len(samples)} runs",
+                fontsize=7,
+                color="#555555",
+                va="center",
+            )
     ax.set_yticks(range(len(series)))
-    ax.set_yticklabels([f"{SHORT_LABELS[k]} (n={len(results.samples(k))})"
-                        for k in series], fontsize=9)
+    ax.set_yticklabels(
+        [f"{SHORT_LABELS[k]} (n={len(results.samples(k))})" for k in series], fontsize=9
+    )
     ax.set_ylim(len(series) - 0.4, -0.5)
     ax.set_xlabel("milliseconds (median of each phase; numbers inside bars in ms)")
     ax.set_xlim(0, ax.get_xlim()[1] * 1.2)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=5, fontsize=8,
-              frameon=False)
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.2),
+        ncols=5,
+        fontsize=8,
+        frameon=False,
+    )
     _title(ax, title, results, headline_phases(results))
     return ax
 
@@ -296,8 +425,10 @@ def headline_phases(results: Results) -> str:
         if total <= 0:
             return ""
         name, value = max(medians.items(), key=lambda item: item[1])
-        return (f"{SHORT_LABELS[key]}: `{name}` takes {value / total:.0%} of "
-                f"{human_seconds(total)}")
+        return (
+            f"{SHORT_LABELS[key]}: `{name}` takes {value / total:.0%} of "
+            f"{human_seconds(total)}"
+        )
     return ""
 
 
@@ -334,16 +465,34 @@ def plot_disk(
     for point in results.disk:  # a resumed run may repeat a point: the last wins
         kinds.setdefault(point.what, {})[point.n] = point.total_bytes
     if not kinds:
-        ax.text(0.5, 0.5, "no disk measurements in this run", ha="center",
-                transform=ax.transAxes)
+        ax.text(
+            0.5,
+            0.5,
+            "no disk measurements in this run",
+            ha="center",
+            transform=ax.transAxes,
+        )
     for what, by_n in kinds.items():
         values = sorted(by_n.items())
         color, style, marker = _disk_style(what)
-        ax.plot([n for n, _ in values], [b / 1024**2 for _, b in values], ls=style,
-                color=color, marker=marker, label=what)
+        ax.plot(
+            [n for n, _ in values],
+            [b / 1024**2 for _, b in values],
+            ls=style,
+            color=color,
+            marker=marker,
+            label=what,
+        )
         n_last, b_last = values[-1]
-        ax.annotate(human_bytes(b_last), (n_last, b_last / 1024**2), xytext=(6, 0),
-                    textcoords="offset points", va="center", fontsize=8, color=color)
+        ax.annotate(
+            human_bytes(b_last),
+            (n_last, b_last / 1024**2),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+            color=color,
+        )
     ax.set_xlabel("number of instances (N)")
     ax.set_ylabel("total disk used (MiB)")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -354,21 +503,35 @@ def plot_disk(
     ax.set_axisbelow(True)
     if kinds:
         ax.legend(loc="upper left", fontsize=8)
-    figures = published if published is not None else [
-        f for f in load_published() if f.id == "disk_ubuntu_minimal_2404"]
-    notes = [f"published: {f.what}: {human_bytes(f.low)} per VM ({f.citation()}); "
-             "a real distribution VM disk is far bigger than this minimal one"
-             for f in figures if f.quantity == "disk"]
+    figures = (
+        published
+        if published is not None
+        else [f for f in load_published() if f.id == "disk_ubuntu_minimal_2404"]
+    )
+    notes = [
+        f"published: {f.what}: {human_bytes(f.low)} per VM ({f.citation()}); "
+        "a real distribution VM disk is far bigger than this minimal one"
+        for f in figures
+        if f.quantity == "disk"
+    ]
     if notes:
-        ax.annotate("\n".join(notes), (0, 0), xycoords="axes fraction",
-                    xytext=(0, -38), textcoords="offset points", fontsize=7.5,
-                    color=PUBLISHED_COLOR, va="top", ha="left")
+        ax.annotate(
+            "\n".join(notes),
+            (0, 0),
+            xycoords="axes fraction",
+            xytext=(0, -38),
+            textcoords="offset points",
+            fontsize=7.5,
+            color=PUBLISHED_COLOR,
+            va="top",
+            ha="left",
+        )
     _title(ax, "Disk used by N containers vs N VMs", results, _disk_headline(results))
     return ax
 
 
 def _disk_headline(results: Results) -> str:
-    """"20 containers: 2 MiB in all; 20 VMs: 330 MiB (170× more)", from the data."""
+    """ "20 containers: 2 MiB in all; 20 VMs: 330 MiB (170× more)", from the data."""
 
     def at_max(what: str) -> tuple[int, int] | None:
         found = [(p.n, p.total_bytes) for p in results.disk if p.what == what]
@@ -378,11 +541,15 @@ def _disk_headline(results: Results) -> str:
     vms = at_max("VMs, full copies")
     if containers and vms and containers[0] == vms[0]:
         n = containers[0]
-        return (f"{n} containers: {human_bytes(containers[1])} in all; {n} VMs: "
-                f"{human_bytes(vms[1])} ({vms[1] / max(containers[1], 1):.0f}× more)")
+        return (
+            f"{n} containers: {human_bytes(containers[1])} in all; {n} VMs: "
+            f"{human_bytes(vms[1])} ({vms[1] / max(containers[1], 1):.0f}× more)"
+        )
     if containers:
-        return (f"{containers[0]} containers: {human_bytes(containers[1])} in all "
-                "(the image is stored once)")
+        return (
+            f"{containers[0]} containers: {human_bytes(containers[1])} in all "
+            "(the image is stored once)"
+        )
     return ""
 
 

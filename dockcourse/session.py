@@ -94,6 +94,43 @@ class Session:
         recalled: T = transcripts.recall_value(self.chapter, key)
         return recalled
 
+    def start(
+        self,
+        command: str | Sequence[str],
+        *,
+        name: str,
+        show: bool = True,
+        **kwargs: Any,
+    ) -> str:
+        """``docker run -d --name NAME``: a labelled container that keeps running after
+        the cell (exercises check it; ``clean()`` removes it). Running the cell again
+        replaces the container of that name this session made; a namesake the learner
+        made by hand is never touched (``resources.NameTaken``). Keyword arguments as
+        in ``run``. In recorded mode it prints the command and does nothing."""
+        cmd = ["sh", "-c", command] if isinstance(command, str) else list(command)
+        image = kwargs.pop("image", self.image_ref or course_image_ref())
+        line = run_command_line(image, cmd, {"name": name, **kwargs}, detach=True)
+        if show:
+            print(f"$ {line}")
+        if not self.live:
+            if show:
+                print(t("session.recorded_action"))
+            return name
+        client = self.require_client()
+        resources._remove_container_if_ours(client, name)
+        all_labels = {**kwargs.pop("labels", {}), **resources.labels(self.chapter)}
+        import docker.errors
+
+        try:
+            client.containers.run(
+                image, cmd, name=name, labels=all_labels, detach=True, **kwargs
+            )
+        except docker.errors.APIError as exc:
+            if exc.status_code == 409:  # the name is taken by someone else's container
+                raise resources.NameTaken(t("session.name_taken", name=name)) from None
+            raise
+        return name
+
     @contextmanager
     def container(
         self, command: str | Sequence[str] | None = None, **kwargs: Any
@@ -175,10 +212,11 @@ _RUN_FLAGS = {
 
 
 def run_command_line(
-    image: str, command: Sequence[str], options: dict[str, Any]
+    image: str, command: Sequence[str], options: dict[str, Any], *, detach: bool = False
 ) -> str:
-    """The ``docker run --rm`` line equivalent to a ``Session.run`` call (labels omitted)."""
-    argv = ["docker", "run", "--rm"]
+    """The ``docker run --rm`` line equivalent to a ``Session.run`` call (labels omitted);
+    ``docker run -d`` with ``detach`` (``Session.start``)."""
+    argv = ["docker", "run", "-d" if detach else "--rm"]
     for key, value in options.items():
         flag = _RUN_FLAGS.get(key)
         if flag is None:

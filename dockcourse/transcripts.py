@@ -46,8 +46,12 @@ def remember_value(chapter: str, key: str, value: Any) -> None:
     if not target:
         return
     with open(target, "a", encoding="utf-8") as f:
-        f.write(json.dumps({"chapter": chapter, "key": key, "value": value},
-                           ensure_ascii=False) + "\n")
+        f.write(
+            json.dumps(
+                {"chapter": chapter, "key": key, "value": value}, ensure_ascii=False
+            )
+            + "\n"
+        )
 
 
 def collect(path: str) -> dict[str, dict[str, dict[str, Any]]]:

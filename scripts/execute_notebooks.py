@@ -41,7 +41,9 @@ def main() -> int:
     client = connect()
     ensure_image(client)
     before = {(o.kind, o.id) for o in list_owned(client)}
-    notebooks = args.notebooks or sorted(ROOT.glob("notebooks/*/[0-9][0-9]_*.ipynb"))
+    notebooks = [p.resolve() for p in args.notebooks] or sorted(
+        ROOT.glob("notebooks/*/[0-9][0-9]_*.ipynb")
+    )
     with tempfile.TemporaryDirectory() as tmp:
         runs_file = Path(tmp) / "runs.jsonl"
         runs_file.touch()
@@ -66,8 +68,8 @@ def main() -> int:
                 _, existing = recorded.load("runs")
             # Each chapter keeps the provenance of the run that recorded it.
             fresh = {
-                chapter: {"provenance": provenance.as_dict(), "runs": runs}
-                for chapter, runs in transcripts.collect(str(runs_file)).items()
+                chapter: {"provenance": provenance.as_dict(), **entries}
+                for chapter, entries in transcripts.collect(str(runs_file)).items()
             }
             merged = {**existing, **fresh}
             print(

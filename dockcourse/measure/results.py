@@ -484,17 +484,35 @@ def parse_results(
         except (KeyError, TypeError, ValueError):
             continue  # a record this version cannot read: skipped, not fatal
     if provenance is None:
-        raise BadInput(f"{source or 'the data'} is not a dockcourse run (no run header)")
-    return Results(provenance, settings, tuple(startup), tuple(disk), tuple(images),
-                   tuple(unavailable.values()), mode, source)
+        raise BadInput(
+            f"{source or 'the data'} is not a dockcourse run (no run header)"
+        )
+    return Results(
+        provenance,
+        settings,
+        tuple(startup),
+        tuple(disk),
+        tuple(images),
+        tuple(unavailable.values()),
+        mode,
+        source,
+    )
 
 
 def _amend(startup: list[StartupSample], record: dict[str, Any]) -> None:
     for i, old in enumerate(startup):
         if old.series == record.get("series") and old.index == record.get("index"):
             detail = {**old.detail, **dict(record.get("detail") or {})}
-            startup[i] = StartupSample(old.series, old.index, old.warmup, old.elapsed_s,
-                                       old.endpoint, old.taken_at, old.phases_s, detail)
+            startup[i] = StartupSample(
+                old.series,
+                old.index,
+                old.warmup,
+                old.elapsed_s,
+                old.endpoint,
+                old.taken_at,
+                old.phases_s,
+                detail,
+            )
 
 
 def load_results(path: Path | str, *, mode: str = "live") -> Results:

@@ -328,7 +328,9 @@ def engine_events(
     with call_timeout(client, EVENTS_TIMEOUT_S):
         stream = client.events(
             since=int(since_s),
-            until=int(until_s) + 1,
+            # a float "seconds.fraction": an ``until`` in the future makes the engine
+            # wait for it, so it is exactly now (the destroy events are logged already)
+            until=f"{until_s:.6f}",
             decode=True,
             filters={"type": "container", "label": f"{LABEL_SERIES}={series_tag}"},
         )

@@ -393,7 +393,7 @@ def _sample(
 def measure_vm(
     runs: int = 3,
     *,
-    warmup: int = 1,
+    warmup: int = 0,
     accel: str = "auto",
     kernel: Path | str | None = None,
     busybox: Path | str | None = None,
@@ -403,6 +403,9 @@ def measure_vm(
     progress: bool | None = None,
 ) -> list[StartupSample]:
     """Boot a minimal Linux VM ``warmup + runs`` times; one sample per boot.
+
+    Three TCG boots take about 7 s on 2 cores (plus up to 4 s once per process when
+    KVM is present but QEMU cannot use it), so a chapter cell stays under 15 s.
 
     ``accel``: "auto" (KVM when QEMU really boots with it, else TCG), "kvm" or "tcg".
     Each sample's ``detail["accel"]`` says which ran and ``detail["accel_note"]`` why.

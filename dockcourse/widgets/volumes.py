@@ -190,6 +190,7 @@ class VolumeManager(w.VBox):  # type: ignore[misc]
             value=False, description=t("volumes.allow_learner"), indent=False
         )
         self.allow_learner.add_class(f"{CSS}-allow")
+        self.allow_learner.layout.width = "auto"
         self.status = w.HTML()
         self.table = w.HTML()
         self.table.add_class(f"{CSS}-listing")

@@ -51,10 +51,10 @@ def _write_context(config_dir: Path, name: str, host: str) -> None:
 
 
 def test_current_context_from_config(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
-    # docker-py reads contexts from DOCKER_CONFIG, like the CLI (Docker Desktop, colima).
-    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    # Contexts are read from the DOCKER_CONFIG given, like the CLI (Desktop, colima);
+    # the process environment is deliberately not consulted.
     _write_context(tmp_path, "colima", "unix:///home/me/.colima/default/docker.sock")
     (tmp_path / "config.json").write_text(json.dumps({"currentContext": "colima"}))
     endpoint = resolve_endpoint({"DOCKER_CONFIG": str(tmp_path)})
@@ -63,9 +63,8 @@ def test_current_context_from_config(
 
 
 def test_missing_context_is_a_clear_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
-    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
     with pytest.raises(EngineUnavailable) as info:
         resolve_endpoint({"DOCKER_CONTEXT": "nope", "DOCKER_CONFIG": str(tmp_path)})
     assert "docker context ls" in info.value.fix
@@ -114,3 +113,33 @@ def test_api_versions_compare_numerically() -> None:
     assert api_at_least("1.100", "1.40")
     assert not api_at_least("1.39", "1.40")
     assert not api_at_least("garbage", "1.40")
+
+
+def test_context_with_tls_material(tmp_path: Path) -> None:
+    import hashlib
+
+    _write_context(tmp_path, "remote", "tcp://192.0.2.10:2376")
+    digest = hashlib.sha256(b"remote").hexdigest()
+    tls = tmp_path / "contexts" / "tls" / digest / "docker"
+    tls.mkdir(parents=True)
+    for name in ("ca.pem", "cert.pem", "key.pem"):
+        (tls / name).write_text("not a real pem")
+    endpoint = resolve_endpoint(
+        {"DOCKER_CONTEXT": "remote", "DOCKER_CONFIG": str(tmp_path)}
+    )
+    assert endpoint.url == "tcp://192.0.2.10:2376"
+    assert endpoint.tls is not None and endpoint.tls.cert == (
+        str(tls / "cert.pem"),
+        str(tls / "key.pem"),
+    )
+
+
+def test_broken_context_file_is_a_clear_error(tmp_path: Path) -> None:
+    import hashlib
+
+    meta = tmp_path / "contexts" / "meta" / hashlib.sha256(b"bad").hexdigest()
+    meta.mkdir(parents=True)
+    (meta / "meta.json").write_text("{not json")
+    with pytest.raises(EngineUnavailable) as info:
+        resolve_endpoint({"DOCKER_CONTEXT": "bad", "DOCKER_CONFIG": str(tmp_path)})
+    assert "cannot be read" in info.value.cause

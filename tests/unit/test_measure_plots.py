@@ -10,11 +10,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import pytest
+from matplotlib.figure import Figure
 
-from dockcourse import plots  # noqa: E402
-from dockcourse.measure.results import (  # noqa: E402
+from dockcourse import plots
+from dockcourse.measure.results import (
     DiskPoint,
     PublishedFigure,
     Results,

@@ -43,7 +43,7 @@ def test_runs_accepts_positive() -> None:
 
 
 def test_unknown_series_names_the_known_ones() -> None:
-    with pytest.raises(BadInput, match="unknown series 'vmm'.*container-none"):
+    with pytest.raises(BadInput, match=r"unknown series 'vmm'.*container-none"):
         check_series(["process", "vmm"])
 
 

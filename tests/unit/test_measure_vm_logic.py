@@ -79,7 +79,7 @@ def test_bad_vm_input_is_one_clear_error(kwargs: dict[str, object]) -> None:
 
 
 def test_kernel_path_that_does_not_exist(tmp_path: Path) -> None:
-    with pytest.raises(BadInput, match="does not exist.*linux-image-cloud-amd64"):
+    with pytest.raises(BadInput, match=r"does not exist.*linux-image-cloud-amd64"):
         vm.prepare(kernel=tmp_path / "vmlinuz-nope")
 
 

@@ -1,0 +1,124 @@
+"""Exercise checks of chapter 04 (Dockerfile): each inspects the real engine."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..builds import build
+from ..resources import run
+from ..text import t
+from . import Verdict, failed, passed, run_check
+
+if TYPE_CHECKING:
+    import docker
+
+    from ..session import Session
+
+CHAPTER = "04"
+HELLO = "dockcourse/ch04-hello:1"
+GREET = "dockcourse/ch04-greet:1"
+ORDER = "dockcourse/ch04-order:1"
+
+
+def _config(client: docker.DockerClient, ref: str) -> dict[str, Any] | None:
+    import docker.errors
+
+    try:
+        found: dict[str, Any] = client.api.inspect_image(ref)["Config"] or {}
+    except docker.errors.ImageNotFound:
+        return None
+    return found
+
+
+def _run(client: docker.DockerClient, ref: str, args: Sequence[str]) -> tuple[int, str]:
+    result = run(client, ref, list(args), chapter=CHAPTER, timeout_s=20)
+    return result.exit_code, result.output.strip()
+
+
+def inspect_hello(client: docker.DockerClient, ref: str = HELLO) -> Verdict:
+    config = _config(client, ref)
+    if config is None:
+        return failed(t("check.04.missing", ref=ref), t("check.04.hello.missing_hint"))
+    code, output = _run(client, ref, [])
+    if code != 0 or output != "hello":
+        return failed(
+            t("check.04.hello.wrong", ref=ref, code=code, output=output[:80] or "∅",
+              cmd=config.get("Cmd"), entrypoint=config.get("Entrypoint")),
+            t("check.04.hello.hint"),
+        )  # fmt: skip
+    return passed(t("check.04.hello.ok", ref=ref, cmd=config.get("Cmd")))
+
+
+def check_hello(session: Session) -> Verdict:
+    """``docker run dockcourse/ch04-hello:1`` (no arguments) prints ``hello``."""
+    return run_check(session, t("check.04.hello.what", ref=HELLO), inspect_hello)
+
+
+def inspect_greet(client: docker.DockerClient, ref: str = GREET) -> Verdict:
+    config = _config(client, ref)
+    if config is None:
+        return failed(t("check.04.missing", ref=ref), t("check.04.greet.missing_hint"))
+    if not config.get("Entrypoint"):
+        return failed(
+            t("check.04.greet.no_entrypoint", ref=ref), t("check.04.greet.hint")
+        )
+    for args, wanted in ((["Alice"], "hello Alice"), ([], "hello world")):
+        code, output = _run(client, ref, args)
+        if code != 0 or output != wanted:
+            shown = " ".join(["docker run --rm", ref, *args])
+            return failed(
+                t("check.04.greet.wrong", command=shown, output=output[:80] or "∅",
+                  wanted=wanted),
+                t("check.04.greet.hint"),
+            )  # fmt: skip
+    return passed(
+        t(
+            "check.04.greet.ok",
+            entrypoint=config.get("Entrypoint"),
+            cmd=config.get("Cmd"),
+        )
+    )
+
+
+def check_greet(session: Session) -> Verdict:
+    """ENTRYPOINT + CMD: ``run IMAGE Alice`` → ``hello Alice``, no args → ``hello world``."""
+    return run_check(session, t("check.04.greet.what", ref=GREET), inspect_greet)
+
+
+def inspect_order(
+    client: docker.DockerClient, dockerfile: str, ref: str = ORDER
+) -> Verdict:
+    """Build ``dockerfile`` with app.txt, change app.txt, build again: the slow step
+    (the RUN with ``sleep``) must come from the cache the second time."""
+    if "sleep" not in dockerfile or "app.txt" not in dockerfile:
+        return failed(t("check.04.order.incomplete"), t("check.04.order.hint"))
+    results = []
+    for version in ("1", "2"):
+        files = {"app.txt": f"app version {version}\n"}
+        result = build(client, dockerfile, tag=ref, chapter=CHAPTER, files=files)
+        if result["error"]:
+            return failed(
+                t("check.04.order.error", error=result["error"][:200]),
+                t("check.04.order.hint"),
+            )
+        results.append(result)
+    slow = [s for s in results[1]["steps"] if "sleep" in s["instruction"]]
+    if not slow or not all(s["cached"] for s in slow):
+        return failed(
+            t("check.04.order.rebuilt", step=slow[0]["instruction"] if slow else "?"),
+            t("check.04.order.hint"),
+        )
+    return passed(
+        t("check.04.order.ok", hits=results[1]["cache_hits"],
+          steps=results[1]["cacheable"])
+    )  # fmt: skip
+
+
+def check_order(session: Session, dockerfile: str) -> Verdict:
+    """After app.txt changes, the slow RUN step is still taken from the cache."""
+    return run_check(
+        session,
+        t("check.04.order.what", ref=ORDER),
+        lambda client: inspect_order(client, dockerfile),
+    )
