@@ -396,6 +396,25 @@ def format_history(rows: Sequence[Mapping[str, Any]], *, width: int = 44) -> str
     return "\n".join(out)
 
 
+DF_WAIT_S = 30.0
+
+
+def _df(client: docker.DockerClient) -> dict[str, Any]:
+    """``docker system df``; the engine runs one at a time and refuses a second
+    ("a disk usage operation is already running"), so wait for the other one."""
+    import docker.errors
+
+    deadline = time.monotonic() + DF_WAIT_S
+    while True:
+        try:
+            found: dict[str, Any] = client.api.df()
+            return found
+        except docker.errors.APIError as exc:
+            if "already running" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
 def disk_usage(
     client: docker.DockerClient, refs: Sequence[str]
 ) -> list[dict[str, Any]]:
@@ -403,7 +422,7 @@ def disk_usage(
     image also uses), unique size, the number of containers, and the layer IDs."""
     wanted = {client.api.inspect_image(ref)["Id"]: ref for ref in refs}
     rows = []
-    for image in client.df().get("Images") or []:
+    for image in _df(client).get("Images") or []:
         ref = wanted.get(image["Id"])
         if ref is None:
             continue

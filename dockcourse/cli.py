@@ -22,7 +22,7 @@ SUBCOMMANDS = {
         "dockcourse.measure.bench",
         "measure start-up and disk, write JSON and plots",
     ),
-    "record": ("dockcourse.measure.record", "record the dataset recorded mode shows"),
+    "record": ("dockcourse.cli", "record the datasets recorded mode shows"),
 }
 
 
@@ -81,6 +81,32 @@ def run_image(args: argparse.Namespace) -> int:
 
     result = ensure_course_image(connect(), allow_pull=not args.no_pull)
     print(f"{result.image_ref} ({result.source}, {result.elapsed_s:.1f} s)")
+    return 0
+
+
+def configure_record(parser: argparse.ArgumentParser) -> None:
+    from .measure import record
+
+    record.configure(parser)
+
+
+def run_record(args: argparse.Namespace) -> int:
+    """Measurements (``measure.record``), then the volume listing (``volumes.record``).
+
+    The chapters' command outputs are recorded by ``./course notebooks`` instead, because
+    they come from executing the notebooks themselves.
+    """
+    from . import volumes
+    from .engine import connect
+    from .images import ensure_image
+    from .measure import record
+
+    code = record.run(args)
+    if code != 0:
+        return code
+    client = connect()
+    target = (args.into or record.package_recorded_dir()) / "volumes.json"
+    print(f"installed {volumes.record(client, ensure_image(client), target)}")
     return 0
 
 

@@ -28,6 +28,7 @@ from .measure.results import (
     phase_medians,
     series_stats,
 )
+from .text import t
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -46,14 +47,23 @@ DEFAULT_PUBLISHED = (
     "ubuntu_cloudimg_local_vm",
     "ec2_linux_2012",
 )
-SHORT_LABELS = {
-    "process": "process",
-    "namespaces": "namespaces (unshare)",
-    "container-none": "container, --network none",
-    "container-bridge": "container, bridge network",
-    "container-cold": "container, just-built image",
-    "vm": "VM (QEMU, minimal Linux)",
-}
+
+
+def short_label(series: str) -> str:
+    """The series' name on a plot ("container, --network none"), from the catalogue."""
+    return t(f"plot.series.{series}")
+
+
+def phase_label(phase: str) -> str:
+    """A container phase's name on a plot ("first output"), from the catalogue."""
+    return t(f"plot.phase.{phase.replace(' ', '_')}")
+
+
+def mode_label(results: Results) -> str:
+    """ "live" or "recorded", as the legends say it."""
+    return t("plot.mode.recorded" if results.mode == "recorded" else "plot.mode.live")
+
+
 LIVE_COLORS = {
     "process": "#1b9e77",
     "namespaces": "#66a61e",
@@ -93,22 +103,21 @@ def headline(results: Results) -> str:
     if container and vm:
         ratio = vm.median_s / container.median_s
         accel = results.vm_accel().upper() or "?"
-        if ratio >= 1:
-            return (
-                f"container {human_seconds(container.median_s)}: {ratio:.0f}× faster "
-                f"than this VM ({accel}, {human_seconds(vm.median_s)})"
-            )
-        return (
-            f"container {human_seconds(container.median_s)}: {1 / ratio:.1f}× slower "
-            f"than this VM ({accel}, {human_seconds(vm.median_s)})"
+        return t(
+            "plot.headline.faster" if ratio >= 1 else "plot.headline.slower",
+            container=human_seconds(container.median_s),
+            ratio=ratio if ratio >= 1 else 1 / ratio,
+            accel=accel,
+            vm=human_seconds(vm.median_s),
         )
     if container and process:
-        ratio = container.median_s / process.median_s
-        return (
-            f"container {human_seconds(container.median_s)}: {ratio:.0f}× a plain "
-            f"process ({human_seconds(process.median_s)}); no VM measured"
+        return t(
+            "plot.headline.vs_process",
+            container=human_seconds(container.median_s),
+            ratio=container.median_s / process.median_s,
+            process=human_seconds(process.median_s),
         )
-    return "not enough series to compare"
+    return t("plot.headline.none")
 
 
 def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
@@ -225,7 +234,7 @@ def plot_startup(
             color=color,
             fontweight="bold",
         )
-        labels.append(f"{SHORT_LABELS[key]}  (n={stats.count})")
+        labels.append(t("plot.startup.row", label=short_label(key), count=stats.count))
         y += 1
     if figures and live:
         ax.axhline(y - 0.5, color="#bdbdbd", lw=0.8, ls="--")
@@ -267,13 +276,12 @@ def plot_startup(
             fontsize=7.5,
             color=PUBLISHED_COLOR,
         )
-        labels.append(f"published: {_short(fig.what, 44)}")
+        labels.append(t("plot.startup.published_row", what=_short(fig.what, 44)))
         y += 1
     ax.set_yticks(range(len(labels)))
     ax.set_yticklabels(labels, fontsize=8.5)
-    for tick in ax.get_yticklabels():
-        if tick.get_text().startswith("published"):
-            tick.set_color(PUBLISHED_COLOR)
+    for tick in ax.get_yticklabels()[len(live) :]:
+        tick.set_color(PUBLISHED_COLOR)
     ax.set_ylim(len(labels) - 0.4, -0.6)
     ax.set_xscale("log")
     if values:
@@ -281,16 +289,11 @@ def plot_startup(
     ax.xaxis.set_major_locator(LogLocator(base=10, numticks=20))
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: human_seconds(v)))
-    ax.set_xlabel("start-up time (log scale: each grid step is 10× longer)")
+    ax.set_xlabel(t("plot.startup.xlabel"))
     ax.grid(axis="x", which="major", color="#e0e0e0")
     ax.set_axisbelow(True)
-    _title(
-        ax,
-        "Start-up time: process → namespaces → container → VM",
-        results,
-        headline(results),
-    )
-    kind = "recorded" if results.mode == "recorded" else "live"
+    _title(ax, t("plot.startup.title"), results, headline(results))
+    kind = mode_label(results)
     handles = [
         Line2D(
             [],
@@ -299,7 +302,7 @@ def plot_startup(
             marker="o",
             ls="",
             alpha=0.6,
-            label=f"{kind}: one dot per run",
+            label=t("plot.startup.legend_dots", kind=kind),
         ),
         Line2D(
             [],
@@ -309,7 +312,7 @@ def plot_startup(
             ms=12,
             mew=3,
             ls="",
-            label=f"{kind}: median (shaded: middle half)",
+            label=t("plot.startup.legend_median", kind=kind),
         ),
         Line2D(
             [],
@@ -318,7 +321,7 @@ def plot_startup(
             marker="D",
             mfc="white",
             ls="",
-            label="published (other machines, other years)",
+            label=t("plot.startup.legend_published"),
         ),
     ]
     ax.legend(
@@ -337,12 +340,12 @@ def plot_phases(results: Results, *, ax: Axes | None = None) -> Axes:
     remove), one stacked bar per container series. Used by chapter 01."""
     series = [key for key in CONTAINER_SERIES if results.samples(key)]
     ax = _axes(ax, (10, 2.2 + 0.8 * max(len(series), 1)))
-    title = "Where a container's start-up time goes"
+    title = t("plot.phases.title")
     if not series:
         ax.text(
             0.5,
             0.5,
-            "no container series in this run",
+            t("plot.phases.empty"),
             ha="center",
             transform=ax.transAxes,
         )
@@ -361,7 +364,7 @@ def plot_phases(results: Results, *, ax: Axes | None = None) -> Axes:
                 color=color,
                 edgecolor="white",
                 height=0.6,
-                label=name if row == 0 else None,
+                label=phase_label(name) if row == 0 else None,
             )
             if width >= 12:
                 ax.text(
@@ -381,7 +384,7 @@ def plot_phases(results: Results, *, ax: Axes | None = None) -> Axes:
         ax.text(
             left,
             row,
-            f"  total {human_seconds(stats.median_s)}",
+            t("plot.phases.total", total=human_seconds(stats.median_s)),
             va="center",
             fontsize=9,
             fontweight="bold",
@@ -390,18 +393,21 @@ def plot_phases(results: Results, *, ax: Axes | None = None) -> Axes:
             ax.text(
                 0,
                 row + 0.42,
-                f"the program printed before `start` returned in "
-                f"{early} of {len(samples)} runs",
+                t("plot.phases.early", early=early, count=len(samples)),
                 fontsize=7,
                 color="#555555",
                 va="center",
             )
     ax.set_yticks(range(len(series)))
     ax.set_yticklabels(
-        [f"{SHORT_LABELS[k]} (n={len(results.samples(k))})" for k in series], fontsize=9
+        [
+            t("plot.phases.row", label=short_label(k), count=len(results.samples(k)))
+            for k in series
+        ],
+        fontsize=9,
     )
     ax.set_ylim(len(series) - 0.4, -0.5)
-    ax.set_xlabel("milliseconds (median of each phase; numbers inside bars in ms)")
+    ax.set_xlabel(t("plot.phases.xlabel"))
     ax.set_xlim(0, ax.get_xlim()[1] * 1.2)
     ax.legend(
         loc="upper center",
@@ -425,9 +431,12 @@ def headline_phases(results: Results) -> str:
         if total <= 0:
             return ""
         name, value = max(medians.items(), key=lambda item: item[1])
-        return (
-            f"{SHORT_LABELS[key]}: `{name}` takes {value / total:.0%} of "
-            f"{human_seconds(total)}"
+        return t(
+            "plot.phases.headline",
+            label=short_label(key),
+            phase=phase_label(name),
+            share=value / total,
+            total=human_seconds(total),
         )
     return ""
 
@@ -437,6 +446,23 @@ DISK_STYLES = {
     "VMs, linked clones": ("#fdae61", "-", "s"),
     "VMs, full copies": ("#d95f02", "-", "^"),
 }
+#: ``DiskPoint.what`` prefixes (data, as recorded) → their catalogue key.
+DISK_KINDS = {
+    "containers": "plot.disk.kind.containers",
+    "VMs, linked clones": "plot.disk.kind.linked",
+    "VMs, full copies": "plot.disk.kind.full",
+}
+_WROTE = ", each wrote "
+
+
+def disk_label(what: str) -> str:
+    """The legend text of a ``DiskPoint.what`` ("containers, each wrote 1 MiB")."""
+    for prefix, key in DISK_KINDS.items():
+        if what == prefix:
+            return t(key)
+        if what.startswith(prefix + _WROTE):
+            return t("plot.disk.wrote", kind=t(key), size=what[len(prefix + _WROTE) :])
+    return what
 
 
 def _disk_style(what: str) -> tuple[str, str, str]:
@@ -468,7 +494,7 @@ def plot_disk(
         ax.text(
             0.5,
             0.5,
-            "no disk measurements in this run",
+            t("plot.disk.empty"),
             ha="center",
             transform=ax.transAxes,
         )
@@ -481,7 +507,7 @@ def plot_disk(
             ls=style,
             color=color,
             marker=marker,
-            label=what,
+            label=disk_label(what),
         )
         n_last, b_last = values[-1]
         ax.annotate(
@@ -493,8 +519,8 @@ def plot_disk(
             fontsize=8,
             color=color,
         )
-    ax.set_xlabel("number of instances (N)")
-    ax.set_ylabel("total disk used (MiB)")
+    ax.set_xlabel(t("plot.disk.xlabel"))
+    ax.set_ylabel(t("plot.disk.ylabel"))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_xlim(0, max((n for by_n in kinds.values() for n in by_n), default=1) * 1.12)
@@ -509,8 +535,12 @@ def plot_disk(
         else [f for f in load_published() if f.id == "disk_ubuntu_minimal_2404"]
     )
     notes = [
-        f"published: {f.what}: {human_bytes(f.low)} per VM ({f.citation()}); "
-        "a real distribution VM disk is far bigger than this minimal one"
+        t(
+            "plot.disk.published",
+            what=f.what,
+            size=human_bytes(f.low),
+            citation=f.citation(),
+        )
         for f in figures
         if f.quantity == "disk"
     ]
@@ -526,7 +556,7 @@ def plot_disk(
             va="top",
             ha="left",
         )
-    _title(ax, "Disk used by N containers vs N VMs", results, _disk_headline(results))
+    _title(ax, t("plot.disk.title"), results, _disk_headline(results))
     return ax
 
 
@@ -541,14 +571,18 @@ def _disk_headline(results: Results) -> str:
     vms = at_max("VMs, full copies")
     if containers and vms and containers[0] == vms[0]:
         n = containers[0]
-        return (
-            f"{n} containers: {human_bytes(containers[1])} in all; {n} VMs: "
-            f"{human_bytes(vms[1])} ({vms[1] / max(containers[1], 1):.0f}× more)"
+        return t(
+            "plot.disk.headline",
+            n=n,
+            containers=human_bytes(containers[1]),
+            vms=human_bytes(vms[1]),
+            ratio=vms[1] / max(containers[1], 1),
         )
     if containers:
-        return (
-            f"{containers[0]} containers: {human_bytes(containers[1])} in all "
-            "(the image is stored once)"
+        return t(
+            "plot.disk.headline_containers",
+            n=containers[0],
+            containers=human_bytes(containers[1]),
         )
     return ""
 

@@ -1134,7 +1134,8 @@ def record(
     image_ref: str,
     path: str | os.PathLike[str] | None = None,
 ) -> Path:
-    """Record what recorded mode shows, from a scene built here and removed again.
+    """Record what recorded mode shows, from a scene built here and removed again
+    (``python -m dockcourse.volumes`` writes the file shipped in ``data/recorded``).
 
     The scene: a course volume holding ``hello.txt``; a tmpfs volume; a volume mounted
     by a stopped container; and a volume without the course label (how the learner's own
@@ -1227,3 +1228,16 @@ def load_recording(path: str | os.PathLike[str] | None = None) -> Recording:
     )
     files = {n: tuple(Entry(**e) for e in es) for n, es in doc.get("files", {}).items()}
     return Recording(listing, doc.get("sizes", {}), doc.get("inspect", {}), files)
+
+
+def main() -> None:
+    """``python -m dockcourse.volumes``: record the listing recorded mode ships."""
+    from .engine import connect
+    from .images import ensure_image
+
+    client = connect()
+    print(record(client, ensure_image(client)))
+
+
+if __name__ == "__main__":
+    main()

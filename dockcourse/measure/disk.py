@@ -15,6 +15,7 @@ from contextlib import suppress
 from typing import TYPE_CHECKING
 
 from .. import resources
+from ..text import t
 from .results import (
     BadInput,
     DiskPoint,
@@ -73,7 +74,7 @@ def _size_rw(client: docker.DockerClient, cid: str) -> int:
     found = client.api.containers(all=True, size=True, filters={"id": cid})
     if not found:
         raise MeasurementUnavailable(
-            "disk", f"container {cid[:12]} vanished while measured"
+            "disk", t("measure.disk_vanished.cause", cid=cid[:12])
         )
     return int(found[0].get("SizeRw") or 0)
 
@@ -153,14 +154,16 @@ def measure_container_disk(
                 ):
                     raise MeasurementUnavailable(
                         "disk",
-                        f"a container did not finish writing within "
-                        f"{WAIT_TIMEOUT_S:g} s",
+                        t("measure.disk_timeout.cause", seconds=WAIT_TIMEOUT_S),
                     ) from None
                 if status.get("StatusCode") != 0:
                     raise MeasurementUnavailable(
                         "disk",
-                        f"`{' '.join(command)}` failed in the container "
-                        f"(status {status.get('StatusCode')})",
+                        t(
+                            "measure.disk_failed.cause",
+                            command=" ".join(command),
+                            status=status.get("StatusCode"),
+                        ),
                     )
                 written_total += _size_rw(client, cid)
                 bar.update(1)

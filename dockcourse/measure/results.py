@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .._version import __version__
+from ..text import t
 
 #: Series of the start-up spectrum, in the order they are plotted (fastest first).
 SERIES: dict[str, tuple[str, str]] = {
@@ -165,14 +166,23 @@ class Provenance:
     engine_os: str = ""
 
     def short(self) -> str:
-        day = self.date[:10]
         engine = (
-            f"Docker {self.engine_version} ({self.storage_driver}, cgroup v"
-            f"{self.cgroup_version})"
+            t(
+                "measure.provenance.engine",
+                version=self.engine_version,
+                driver=self.storage_driver,
+                cgroup=self.cgroup_version,
+            )
             if self.api_version
-            else "no engine"
+            else t("measure.provenance.no_engine")
         )
-        return f"{day}, {engine}, kernel {self.host_kernel}, {self.cpu_model}"
+        return t(
+            "measure.provenance",
+            day=self.date[:10],
+            engine=engine,
+            kernel=self.host_kernel,
+            cpu=self.cpu_model,
+        )
 
 
 def host_provenance(run_id: str, engine: Mapping[str, Any] | None = None) -> Provenance:
@@ -239,9 +249,15 @@ class Results:
         ``sep="\\n"`` puts the provenance on a second line (plots do).
         """
         accel = self.vm_accel()
-        vm = f", VM under {accel.upper()}" if accel else ""
-        mode = "RECORDED" if self.mode == "recorded" else "LIVE"
-        return f"{mode} run {self.run_id}{sep}{self.provenance.short()}{vm}"
+        mode = "recorded" if self.mode == "recorded" else "live"
+        return t(
+            "measure.label",
+            mode=t(f"measure.label.{mode}"),
+            run_id=self.run_id,
+            sep=sep,
+            provenance=self.provenance.short(),
+            vm=t("measure.label.vm", accel=accel.upper()) if accel else "",
+        )
 
     def with_mode(self, mode: str) -> Results:
         return Results(
@@ -535,8 +551,8 @@ def load_recorded(name: str = RECORDED_NAME) -> Results:
     if not path.is_file():
         raise MeasurementUnavailable(
             "recorded",
-            f"the package holds no recorded run {name!r}",
-            "run `dockcourse record` on a machine with Docker",
+            t("measure.recorded_missing.cause", name=name),
+            t("measure.recorded_missing.fix"),
         )
     text = path.read_text(encoding="utf-8")
     return parse_results(text.splitlines(), mode="recorded", source=f"recorded/{name}")

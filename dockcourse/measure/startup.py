@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import host, resources
+from ..text import t
 from .results import (
     CONTAINER_PHASES,
     SERIES,
@@ -68,9 +69,8 @@ def _busybox() -> Path:
     if found is None:
         raise MeasurementUnavailable(
             "process",
-            f"no static busybox on this host ({reason})",
-            "Debian/Ubuntu: `sudo apt-get install busybox-static`, or set "
-            "DOCKCOURSE_BUSYBOX",
+            t("measure.busybox_missing.cause", reason=reason),
+            t("measure.busybox_missing.fix"),
         )
     return found
 
@@ -89,7 +89,12 @@ def _time_command(argv: list[str]) -> float:
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip()
         raise MeasurementUnavailable(
-            "process", f"`{' '.join(argv)}` failed: {message or done.returncode}"
+            "process",
+            t(
+                "measure.command_failed.cause",
+                command=" ".join(argv),
+                message=message or done.returncode,
+            ),
         )
     return elapsed
 
@@ -170,7 +175,7 @@ def measure_namespaces(
         raise MeasurementUnavailable(
             "namespaces",
             how,
-            "run on Linux as root, or enable unprivileged user namespaces",
+            t("measure.namespaces.fix"),
         )
     return _measure_command(
         "namespaces",
@@ -283,8 +288,8 @@ def time_container(
         except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
             raise MeasurementUnavailable(
                 "container",
-                f"the container did not exit within {CONTAINER_TIMEOUT_S:g} s",
-                "the engine may be overloaded: run `dockcourse doctor`",
+                t("measure.container_timeout.cause", seconds=CONTAINER_TIMEOUT_S),
+                t("measure.container_timeout.fix"),
             ) from None
         t3 = time.perf_counter()
         logs = client.api.logs(cid, stdout=True, stderr=True, timestamps=True, tail=5)
@@ -298,8 +303,12 @@ def time_container(
     if status.get("StatusCode") != 0:
         raise MeasurementUnavailable(
             "container",
-            f"the course image's `{' '.join(COMMAND)}` exited with status "
-            f"{status.get('StatusCode')}: {logs.decode('utf-8', 'replace').strip()}",
+            t(
+                "measure.container_status.cause",
+                command=" ".join(COMMAND),
+                status=status.get("StatusCode"),
+                output=logs.decode("utf-8", "replace").strip(),
+            ),
         )
     first_ns = parse_log_time(logs.splitlines()[0]) if logs.strip() else None
     first_after_start: float | None = None
@@ -400,7 +409,7 @@ def fresh_image(
         errors = [str(chunk["error"]) for chunk in log if "error" in chunk]
         if errors:
             raise MeasurementUnavailable(
-                "container-cold", f"building a fresh image failed: {errors[0]}"
+                "container-cold", t("measure.cold_build.cause", error=errors[0])
             )
         yield tag
     finally:

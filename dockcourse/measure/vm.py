@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import host
+from ..text import t
 from .results import (
     VM_PHASES,
     BadInput,
@@ -178,7 +179,7 @@ def prepare(
     qemu = host.find_qemu()
     if qemu is None:
         raise MeasurementUnavailable(
-            SERIES, "QEMU is not installed", host.QEMU_INSTALL_HINT
+            SERIES, t("measure.qemu_missing.cause"), host.QEMU_INSTALL_HINT
         )
     if kernel is not None:
         kernel_path = Path(kernel).expanduser()
@@ -204,9 +205,8 @@ def prepare(
         if bb is None:
             raise MeasurementUnavailable(
                 SERIES,
-                f"no static x86_64 busybox for the guest ({reason})",
-                "Debian/Ubuntu: `sudo apt-get install busybox-static`, or set "
-                "DOCKCOURSE_BUSYBOX=/path/to/static/busybox",
+                t("measure.vm_busybox_missing.cause", reason=reason),
+                t("measure.vm_busybox_missing.fix"),
             )
         bb_path = bb
     return VmSetup(qemu, kernel_path, build_initramfs(bb_path), bb_path)
@@ -336,13 +336,15 @@ def _choose_accel(
         if accel == "kvm":
             raise MeasurementUnavailable(
                 SERIES,
-                f"KVM is not usable: {probe.reason}",
-                "use accel='tcg' (software emulation)",
+                t("measure.kvm_unusable.cause", reason=probe.reason),
+                t("measure.use_tcg.fix"),
             )
         return "tcg", f"TCG: KVM not usable ({probe.reason})", None
     if _kvm_boots is not None and not _kvm_boots[0]:
         if accel == "kvm":
-            raise MeasurementUnavailable(SERIES, _kvm_boots[1], "use accel='tcg'")
+            raise MeasurementUnavailable(
+                SERIES, _kvm_boots[1], t("measure.use_tcg_short.fix")
+            )
         return "tcg", f"TCG: {_kvm_boots[1]}", None
     if _kvm_boots is not None:
         return "kvm", "KVM", None
@@ -350,11 +352,11 @@ def _choose_accel(
     try:
         result = boot_once(setup, "kvm", timeout_s=trial)
     except BootFailed as exc:
-        why = f"{exc} (typical of nested virtualization)" if exc.timed_out else str(exc)
-        _kvm_boots = (False, f"/dev/kvm opens but QEMU with KVM failed: {why}")
+        why = t("measure.kvm_failed.nested", error=exc) if exc.timed_out else str(exc)
+        _kvm_boots = (False, t("measure.kvm_failed.cause", why=why))
         if accel == "kvm":
             raise MeasurementUnavailable(
-                SERIES, _kvm_boots[1], "use accel='tcg'"
+                SERIES, _kvm_boots[1], t("measure.use_tcg_short.fix")
             ) from None
         return "tcg", f"TCG: {_kvm_boots[1]}", None
     _kvm_boots = (True, "KVM booted the guest")
@@ -433,8 +435,8 @@ def measure_vm(
             except BootFailed as exc:
                 raise MeasurementUnavailable(
                     SERIES,
-                    f"the VM did not boot: {exc}",
-                    f"check the kernel ({setup.kernel}) with `dockcourse doctor`",
+                    t("measure.vm_boot.cause", error=exc),
+                    t("measure.vm_boot.fix", kernel=setup.kernel),
                 ) from None
             first = None
             sample = _sample(index, index < warmup, boot, note, setup)
@@ -461,8 +463,8 @@ def _tool(name: str) -> str:
         package = "e2fsprogs" if name == "mke2fs" else "qemu-utils"
         raise MeasurementUnavailable(
             "vm-disk",
-            f"`{name}` is not installed",
-            f"Debian/Ubuntu: `sudo apt-get install {package}`",
+            t("measure.tool_missing.cause", tool=name),
+            t("measure.tool_missing.fix", package=package),
         )
     return found
 
@@ -474,11 +476,16 @@ def _run(argv: list[str]) -> None:
         message = exc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise MeasurementUnavailable(
             "vm-disk",
-            f"`{' '.join(argv[:2])}` failed: {message[-1] if message else ''}",
+            t(
+                "measure.tool_failed.cause",
+                command=" ".join(argv[:2]),
+                message=message[-1] if message else "",
+            ),
         ) from None
     except subprocess.TimeoutExpired:
         raise MeasurementUnavailable(
-            "vm-disk", f"`{argv[0]}` took more than {TOOL_TIMEOUT_S:g} s"
+            "vm-disk",
+            t("measure.tool_slow.cause", tool=argv[0], seconds=TOOL_TIMEOUT_S),
         ) from None
 
 

@@ -412,6 +412,8 @@ class VolumeManager(w.VBox):  # type: ignore[misc]
             self.sizes = dict(self.recording.sizes) if self.sizes is not None else None
         else:
             self.listing = vol.list_volumes(self.client, which)
+            if self.sizes_thread is None:
+                self.sizes = None  # a snapshot: stale once the listing changes
         self._render()
         names = [r.name for r in self.listing.volumes]
         previous = select or self.select.value

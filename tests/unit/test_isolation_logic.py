@@ -161,3 +161,8 @@ def test_run_label_live_and_recorded() -> None:
     recorded = SimpleNamespace(live=False, engine=None, provenance=provenance)
     label = isolation.run_label(recorded)  # type: ignore[arg-type]
     assert label.startswith("RECORDED") and "20.10.24" in label
+
+
+def test_parse_docker_time_refuses_other_text() -> None:
+    with pytest.raises(ValueError, match="not a Docker timestamp"):
+        isolation.parse_docker_time("0001-01-01")

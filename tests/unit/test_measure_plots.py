@@ -22,11 +22,21 @@ from dockcourse.measure.results import (
     host_provenance,
     load_recorded,
 )
+from dockcourse.text import t
 
 
 def s(series: str, i: int, elapsed: float, **detail: str) -> StartupSample:
-    phases = ({"create": 0.02, "start": 0.2, "first output": 0.0, "exit": 0.03,
-               "remove": 0.01} if series.startswith("container") else {})
+    phases = (
+        {
+            "create": 0.02,
+            "start": 0.2,
+            "first output": 0.0,
+            "exit": 0.03,
+            "remove": 0.01,
+        }
+        if series.startswith("container")
+        else {}
+    )
     return StartupSample(series, i, False, elapsed, "x", "now", phases, dict(detail))
 
 
@@ -34,8 +44,10 @@ def synthetic(mode: str = "live") -> Results:
     startup = (
         [s("process", i, 0.001) for i in range(5)]
         + [s("namespaces", i, 0.003) for i in range(5)]
-        + [s("container-none", i, 0.25, printed_before_start_returned="true")
-           for i in range(5)]
+        + [
+            s("container-none", i, 0.25, printed_before_start_returned="true")
+            for i in range(5)
+        ]
         + [s("vm", i, 2.0, accel="tcg") for i in range(3)]
     )
     disk = tuple(
@@ -52,46 +64,93 @@ def synthetic(mode: str = "live") -> Results:
 def texts(ax: object) -> str:
     figure = ax.figure  # type: ignore[attr-defined]
     figure.canvas.draw()
-    return "\n".join(t.get_text() for t in figure.findobj(matplotlib.text.Text))
+    return "\n".join(x.get_text() for x in figure.findobj(matplotlib.text.Text))
 
 
 def test_headline_is_computed_from_the_data() -> None:
-    assert plots.headline(synthetic()) == (
-        "container 250 ms: 8× faster than this VM (TCG, 2 s)")
+    assert plots.headline(synthetic()) == t(
+        "plot.headline.faster", container="250 ms", ratio=8, accel="TCG", vm="2 s"
+    )
 
 
 def test_startup_plot_is_log_scale_labelled_live_with_published_apart() -> None:
     figure = Figure()
-    published = [PublishedFigure("p", "vm", "Firecracker boot", 0.125, 0.125, "time",
-                                 "", "", "", "2020", "Spec", "https://x", "yes")]
+    published = [
+        PublishedFigure(
+            "p",
+            "vm",
+            "Firecracker boot",
+            0.125,
+            0.125,
+            "time",
+            "",
+            "",
+            "",
+            "2020",
+            "Spec",
+            "https://x",
+            "yes",
+        )
+    ]
     ax = plots.plot_startup(synthetic(), published=published, ax=figure.add_subplot())
     assert ax.get_xscale() == "log"
     shown = texts(ax)
-    assert "LIVE run run-x" in shown
-    assert "8× faster than this VM" in shown
-    assert "published: Firecracker boot" in shown
+    assert (
+        t(
+            "measure.label",
+            mode=t("measure.label.live"),
+            run_id="run-x",
+            sep="\n",
+            provenance="",
+            vm="",
+        )
+        in shown
+    )
+    assert plots.headline(synthetic()) in shown
+    assert t("plot.startup.published_row", what="Firecracker boot") in shown
     assert "Spec, 2020" in shown
-    grey = [t for t in ax.get_yticklabels() if t.get_text().startswith("published")]
-    assert grey and all(t.get_color() == plots.PUBLISHED_COLOR for t in grey)
+    grey = [x for x in ax.get_yticklabels() if x.get_text().startswith("published")]
+    assert grey and all(x.get_color() == plots.PUBLISHED_COLOR for x in grey)
 
 
 def test_recorded_results_say_recorded_on_every_plot() -> None:
     results = synthetic("recorded")
     for draw in (plots.plot_startup, plots.plot_phases, plots.plot_disk):
         ax = draw(results, ax=Figure().add_subplot())
-        assert "RECORDED run run-x" in texts(ax)
+        assert t(
+            "measure.label",
+            mode=t("measure.label.recorded"),
+            run_id="run-x",
+            sep="\n",
+            provenance="",
+            vm="",
+        ) in texts(ax)
 
 
 def test_phase_plot_names_every_phase_and_the_early_output() -> None:
     ax = plots.plot_phases(synthetic(), ax=Figure().add_subplot())
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == ["create", "start", "first output", "exit", "remove"]
-    assert "printed before `start` returned in 5 of 5 runs" in texts(ax)
+    legend = [x.get_text() for x in ax.get_legend().get_texts()]
+    assert legend == [
+        t(f"plot.phase.{name}")
+        for name in ("create", "start", "first_output", "exit", "remove")
+    ]
+    assert t("plot.phases.early", early=5, count=5) in texts(ax)
 
 
 def test_disk_plot_headline_compares_at_the_largest_n() -> None:
     ax = plots.plot_disk(synthetic(), published=[], ax=Figure().add_subplot())
-    assert "5 containers: 1.91 MiB in all; 5 VMs: 81.1 MiB (42× more)" in texts(ax)
+    assert t(
+        "plot.disk.headline", n=5, containers="1.91 MiB", vms="81.1 MiB", ratio=42.4
+    ) in texts(ax)
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert legend == [t("plot.disk.kind.containers"), t("plot.disk.kind.full")]
+
+
+def test_disk_labels_come_from_the_catalogue() -> None:
+    assert plots.disk_label("VMs, linked clones, each wrote 1 MiB") == t(
+        "plot.disk.wrote", kind=t("plot.disk.kind.linked"), size="1 MiB"
+    )
+    assert plots.disk_label("something else") == "something else"
 
 
 def test_save_all_writes_three_pngs(tmp_path: Path) -> None:
@@ -100,8 +159,10 @@ def test_save_all_writes_three_pngs(tmp_path: Path) -> None:
     assert all(p.stat().st_size > 10_000 for p in written)
 
 
-@pytest.mark.parametrize(("value", "text"), [(0.000765, "765 µs"), (0.25, "250 ms"),
-                                             (2.2, "2.2 s"), (96.9, "97 s")])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(0.000765, "765 µs"), (0.25, "250 ms"), (2.2, "2.2 s"), (96.9, "97 s")],
+)
 def test_human_seconds(value: float, text: str) -> None:
     assert plots.human_seconds(value) == text
 
@@ -117,8 +178,15 @@ def test_recorded_dataset_plots_without_an_engine(tmp_path: Path) -> None:
 
 
 def test_plots_module_imports_no_docker() -> None:
-    code = ("import sys, dockcourse.plots, dockcourse.measure.results\n"
-            "print([m for m in ('docker', 'requests', 'matplotlib') if m in sys.modules])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=60)
+    code = (
+        "import sys, dockcourse.plots, dockcourse.measure.results\n"
+        "print([m for m in ('docker', 'requests', 'matplotlib') if m in sys.modules])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     assert out.stdout.strip() == "[]"

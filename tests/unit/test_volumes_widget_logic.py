@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from dockcourse import volumes as vol
 from dockcourse.resources import LABEL_COURSE
-from dockcourse.widgets.volumes import format_size, render_table
+from dockcourse.widgets.volumes import VolumeManager, format_size, render_table
 
 
 def test_sizes_read_like_docker() -> None:
@@ -38,3 +40,38 @@ def test_table_while_sizes_are_computed() -> None:
     assert "…" in render_table(rows, None, computing=True)
     assert "…" not in render_table(rows, None, computing=False)
     assert "no volumes" in render_table((), None)
+
+
+def test_recorded_mode_needs_no_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCKCOURSE_MODE", "recorded")
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    vm = VolumeManager()
+    assert vm.mode == "recorded" and vm.client is None
+    banner = vm.banner.value
+    assert "recorded" in banner and "Docker 20.10" in banner and "recorded 20" in banner
+    assert len(vm.select.options) == len(vm.recording.listing.volumes)  # type: ignore[union-attr]
+    vm.create_name.value = "myvolume"
+    vm.create_button.click()
+    assert (
+        vm.last_command.startswith("docker volume create")
+        and "myvolume" in vm.last_command
+    )
+    assert "nothing was changed" in vm.last_message
+    vm.create_name.value = "-bad"
+    vm.create_button.click()  # validated even when nothing would run
+    assert "not a valid volume name" in vm.last_message
+    vm.filter.value = "in_use"
+    assert all(vm._row(n).in_use for n in vm.select.options)  # type: ignore[union-attr]
+    vm.inspect_button.click()
+    assert "Mountpoint" in vm.inspect_view.value and "recorded" in vm.last_message
+
+
+def test_without_an_engine_the_widget_falls_back_to_recorded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DOCKCOURSE_MODE", raising=False)
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    vm = VolumeManager()
+    assert vm.mode == "recorded"
+    assert "/nonexistent/docker.sock" in vm.why_recorded
+    assert "no Docker engine" in vm.banner.value

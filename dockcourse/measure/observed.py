@@ -1,0 +1,149 @@
+"""Measurements as plain data for ``Session.observe``, and back to plottable results.
+
+A chapter measures in a cell such as
+``course.observe("vm", lambda: observed(measure_vm, 3))``. Live, :func:`observed` runs
+the measurement and returns its records as JSON-able data, which ``observe`` records; a
+series that cannot run here comes back as *unavailable*, with the cause and the fix,
+and the chapter goes on. In recorded mode ``observe`` returns what the recording run
+measured instead. :func:`results_from` turns those values back into :class:`Results`,
+labelled live or recorded, with the provenance of the run that measured them, which is
+what every plot prints. Used by chapter 01.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from ..text import t
+from .results import (
+    SERIES,
+    DiskPoint,
+    ImageFacts,
+    MeasurementUnavailable,
+    Provenance,
+    Results,
+    StartupSample,
+    Unavailable,
+    host_provenance,
+    new_run_id,
+    now_iso,
+    parse_results,
+    series_stats,
+)
+
+if TYPE_CHECKING:
+    from ..engine import EngineInfo
+
+Observed = dict[str, list[dict[str, Any]]]
+Record = StartupSample | DiskPoint | ImageFacts
+
+
+def observed(
+    measure: Callable[..., Sequence[Record]], *args: Any, **kwargs: Any
+) -> Observed:
+    """``measure(*args, **kwargs)`` as JSON-able data: {"startup": [...], "disk": [...]}.
+
+    A ``MeasurementUnavailable`` becomes {"unavailable": [{series, cause, fix}]}: the
+    cell reports it and the chapter carries on without that series.
+    """
+    try:
+        records = measure(*args, **kwargs)
+    except MeasurementUnavailable as exc:
+        item = Unavailable(exc.series, exc.cause, exc.fix, now_iso())
+        return {"unavailable": [asdict(item)]}
+    found: Observed = {"startup": [], "disk": [], "image": []}
+    for record in records:
+        kind = (
+            "startup"
+            if isinstance(record, StartupSample)
+            else "disk"
+            if isinstance(record, DiskPoint)
+            else "image"
+        )
+        found[kind].append(asdict(record))
+    return found
+
+
+def run_provenance(engine: EngineInfo | None) -> dict[str, Any]:
+    """This host's and engine's provenance, as data (observe it once per chapter)."""
+    return asdict(host_provenance(new_run_id(), engine.as_dict() if engine else None))
+
+
+def results_from(
+    provenance: Mapping[str, Any], *parts: Mapping[str, Any], mode: str = "live"
+) -> Results:
+    """One :class:`Results` from observed parts; ``mode`` is the session's mode."""
+    records: list[dict[str, Any]] = [
+        {"type": "run", "provenance": dict(provenance), "settings": {}}
+    ]
+    for part in parts:
+        for kind, items in part.items():
+            records += [{**item, "type": kind} for item in items]
+    return parse_results(_lines(records), mode=mode, source="Session.observe")
+
+
+def _lines(records: list[dict[str, Any]]) -> list[str]:
+    import json
+
+    return [json.dumps(record) for record in records]
+
+
+def summary(*parts: Mapping[str, Any]) -> str:
+    """One line per series: how many runs, the median and the middle half; or why the
+    series could not run here and how to enable it."""
+    from ..plots import disk_label, human_bytes, human_seconds, short_label
+
+    empty = Provenance("-", "", "", "", "", 0, "", "")
+    results = results_from(asdict(empty), *parts)
+    lines: list[str] = []
+    for key in SERIES:
+        stats = series_stats(results.samples(key))
+        if stats is None:
+            continue
+        accel = results.vm_accel().upper() if key == "vm" else ""
+        lines.append(
+            t(
+                "measure.summary.series",
+                label=short_label(key),
+                count=stats.count,
+                median=human_seconds(stats.median_s),
+                low=human_seconds(stats.p25_s),
+                high=human_seconds(stats.p75_s),
+            )
+            + (t("measure.summary.accel", accel=accel) if accel else "")
+        )
+    largest: dict[str, DiskPoint] = {}
+    for point in results.disk:
+        if point.n >= largest.get(point.what, point).n:
+            largest[point.what] = point
+    for point in largest.values():
+        lines.append(
+            t(
+                "measure.summary.disk",
+                what=disk_label(point.what),
+                n=point.n,
+                total=human_bytes(point.total_bytes),
+                shared=human_bytes(point.shared_bytes),
+                each=human_bytes(point.per_instance_bytes / max(point.n, 1)),
+            )
+        )
+    for item in results.unavailable:
+        lines.append(
+            t("measure.summary.unavailable", series=item.series, cause=item.cause)
+        )
+        if item.fix:
+            lines.append(t("measure.summary.fix", fix=item.fix))
+    return "\n".join(lines)
+
+
+def vm_notes(*parts: Mapping[str, Any]) -> str:
+    """Which accelerator the VM used, and why (from the samples' own detail)."""
+    notes = {
+        str(item.get("detail", {}).get("accel_note", ""))
+        for part in parts
+        for item in part.get("startup", [])
+        if item.get("series") == "vm"
+    }
+    return "\n".join(sorted(note for note in notes if note))
