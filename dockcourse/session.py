@@ -92,6 +92,14 @@ class Session:
             transcripts.remember_value(self.chapter, key, value)
             return value
         recalled: T = transcripts.recall_value(self.chapter, key)
+        where = self.provenance
+        print(
+            t(
+                "session.recorded_value",
+                key=key,
+                where=recorded.provenance_label(where) if where else "?",
+            )
+        )
         return recalled
 
     def start(

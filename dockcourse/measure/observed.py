@@ -93,10 +93,14 @@ def _lines(records: list[dict[str, Any]]) -> list[str]:
 def summary(*parts: Mapping[str, Any]) -> str:
     """One line per series: how many runs, the median and the middle half; or why the
     series could not run here and how to enable it."""
+    empty = Provenance("-", "", "", "", "", 0, "", "")
+    return summarize(results_from(asdict(empty), *parts))
+
+
+def summarize(results: Results) -> str:
+    """:func:`summary` of a whole run (e.g. the recorded one, ``load_recorded()``)."""
     from ..plots import disk_label, human_bytes, human_seconds, short_label
 
-    empty = Provenance("-", "", "", "", "", 0, "", "")
-    results = results_from(asdict(empty), *parts)
     lines: list[str] = []
     for key in SERIES:
         stats = series_stats(results.samples(key))

@@ -1,0 +1,151 @@
+"""Exercise checks of chapter 06 (volumes): each inspects the real engine.
+
+- :func:`check_volume`: the volume ``dockcourse-06-ex`` exists and holds ``hello.txt``
+  (``/data/hello.txt`` when mounted at ``/data``) containing ``hello``; the file is read
+  through a short-lived read-only helper container, as ``docker run --rm -v
+  dockcourse-06-ex:/data:ro ... cat /data/hello.txt`` would.
+- :func:`check_reader`: a container ``dockcourse-06-ex-reader`` mounts that volume
+  read-only (``docker inspect``'s ``Mounts``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..images import course_image_ref
+from ..resources import LABEL_COURSE, ContainerTimeout, run
+from ..text import t
+from . import Verdict, failed, passed, run_check
+
+if TYPE_CHECKING:
+    import docker
+
+    from ..session import Session
+
+CHAPTER = "06"
+EX_VOLUME = "dockcourse-06-ex"
+EX_READER = "dockcourse-06-ex-reader"
+EX_FILE = "hello.txt"
+EX_TEXT = "hello"
+MOUNT_POINT = "/data"
+READ_TIMEOUT_S = 20.0
+
+
+def _volume(client: docker.DockerClient, name: str) -> dict[str, Any] | None:
+    import docker.errors
+
+    try:
+        found: dict[str, Any] = client.api.inspect_volume(name)
+    except docker.errors.NotFound:
+        return None
+    return found
+
+
+def inspect_volume_holds(
+    client: docker.DockerClient,
+    name: str = EX_VOLUME,
+    *,
+    image_ref: str | None = None,
+) -> Verdict:
+    """The volume exists and its ``hello.txt`` says ``hello`` (trailing newline allowed)."""
+    found = _volume(client, name)
+    if found is None:
+        return failed(
+            t("check.06.volume.missing", name=name),
+            t("check.06.volume.missing_hint", name=name),
+        )
+    path = f"{MOUNT_POINT}/{EX_FILE}"
+    try:
+        result = run(
+            client,
+            image_ref or course_image_ref(),
+            ["cat", path],
+            chapter=CHAPTER,
+            timeout_s=READ_TIMEOUT_S,
+            network_disabled=True,
+            volumes={name: {"bind": MOUNT_POINT, "mode": "ro"}},
+        )
+    except ContainerTimeout:
+        return failed(
+            t("check.06.volume.unreadable", name=name),
+            t("check.engine_error_hint"),
+        )
+    if result.exit_code != 0:
+        return failed(
+            t("check.06.volume.no_file", name=name, path=path),
+            t("check.06.volume.no_file_hint", name=name, file=EX_FILE),
+        )
+    text = result.output.rstrip("\n")
+    if text != EX_TEXT:
+        return failed(
+            t("check.06.volume.wrong_text", path=path, text=text[:80], wanted=EX_TEXT),
+            t("check.06.volume.wrong_text_hint", file=EX_FILE, wanted=EX_TEXT),
+        )
+    ours = (found.get("Labels") or {}).get(LABEL_COURSE) == "true"
+    key = "check.06.volume.ok" if ours else "check.06.volume.ok_yours"
+    return passed(t(key, name=name, path=path, wanted=EX_TEXT))
+
+
+def check_volume(session: Session, name: str = EX_VOLUME) -> Verdict:
+    """Exercise 1: volume ``name`` holds ``hello.txt`` saying ``hello``."""
+
+    def inspect(client: docker.DockerClient) -> Verdict:
+        return inspect_volume_holds(client, name, image_ref=session.image_ref or None)
+
+    return run_check(
+        session, t("check.06.volume.what", name=name, file=EX_FILE), inspect
+    )
+
+
+def inspect_reader(
+    client: docker.DockerClient, name: str = EX_READER, volume: str = EX_VOLUME
+) -> Verdict:
+    """Container ``name`` (running or not) mounts ``volume`` read-only."""
+    import docker.errors
+
+    try:
+        found: dict[str, Any] = client.api.inspect_container(name)
+    except docker.errors.NotFound:
+        return failed(
+            t("check.06.reader.missing", name=name),
+            t("check.06.reader.missing_hint", name=name, volume=volume),
+        )
+    mounts = found.get("Mounts") or []
+    mine = [m for m in mounts if m.get("Type") == "volume" and m.get("Name") == volume]
+    if not mine:
+        others = ", ".join(
+            f"{m.get('Name') or m.get('Source')}:{m.get('Destination')}" for m in mounts
+        )
+        return failed(
+            t(
+                "check.06.reader.no_mount",
+                name=name,
+                volume=volume,
+                mounts=others or t("check.06.reader.nothing"),
+            ),
+            t("check.06.reader.no_mount_hint", name=name, volume=volume),
+        )
+    mount = mine[0]
+    destination = str(mount.get("Destination", ""))
+    if mount.get("RW", True):
+        return failed(
+            t("check.06.reader.writable", name=name, volume=volume, dest=destination),
+            t("check.06.reader.writable_hint", volume=volume, dest=destination),
+        )
+    state = str((found.get("State") or {}).get("Status", ""))
+    return passed(
+        t("check.06.reader.ok", name=name, volume=volume, dest=destination, state=state)
+    )
+
+
+def check_reader(
+    session: Session, name: str = EX_READER, volume: str = EX_VOLUME
+) -> Verdict:
+    """Exercise 2: container ``name`` mounts ``volume`` read-only."""
+
+    def inspect(client: docker.DockerClient) -> Verdict:
+        return inspect_reader(client, name, volume)
+
+    return run_check(
+        session, t("check.06.reader.what", name=name, volume=volume), inspect
+    )
