@@ -28,8 +28,6 @@ from typing import TYPE_CHECKING, Any
 from .engine import call_timeout
 from .resources import (
     IMAGE_PREFIX,
-    LABEL_COURSE,
-    LABEL_ROLE,
     LABEL_SESSION,
     course_container,
     image_labels,
@@ -69,18 +67,11 @@ def check_ref(ref: str) -> tuple[str, str]:
 
 @cache
 def _labels_for(session: str, chapter: str) -> tuple[tuple[str, str], ...]:
-    found = image_labels(chapter)
-    # Inherited from the course image, these would make the new image look like the
-    # course image (kept by clean) or its containers look like the course's.
-    found[LABEL_ROLE] = ""
-    found[LABEL_COURSE] = ""
-    return tuple(sorted(found.items()))
+    return tuple(sorted(image_labels(chapter).items()))
 
 
 def course_image_labels(chapter: str) -> dict[str, str]:
-    """``image_labels(chapter)``, fixed for this session (so a rebuild hits the cache),
-    with the course-image role and the container label blanked (both are inherited from
-    the course image by everything built on it)."""
+    """``image_labels(chapter)``, fixed for this session (so a rebuild hits the cache)."""
     return dict(_labels_for(session_id(), chapter))
 
 

@@ -34,6 +34,9 @@ LABEL_SESSION = "io.dockcourse.session"
 LABEL_CHAPTER = "io.dockcourse.chapter"
 LABEL_HOST = "io.dockcourse.host"
 LABEL_PID = "io.dockcourse.pid"
+#: The owning process's start time (Linux: clock ticks since boot), so a reused PID is
+#: not mistaken for the owner.
+LABEL_PID_START = "io.dockcourse.pid-start"
 LABEL_CREATED = "io.dockcourse.created"
 #: "course-image" marks the base image, which ``clean`` keeps unless asked.
 LABEL_ROLE = "io.dockcourse.role"
@@ -55,14 +58,37 @@ def session_id() -> str:
     return _session
 
 
+def host_identity() -> str:
+    """Who can judge whether a labelled PID is alive: this host *and* this PID namespace.
+
+    Two notebook servers in two containers may share a host name; their PIDs mean
+    nothing to each other, so each sees the other's resources as foreign (kept a day).
+    """
+    name = socket.gethostname()
+    try:
+        return f"{name}/pidns:{os.stat('/proc/self/ns/pid').st_ino}"
+    except OSError:  # not Linux: the host name is all there is
+        return name
+
+
+def process_start(pid: int) -> str:
+    """Start time of ``pid`` in clock ticks since boot ('' where /proc is missing)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
 def labels(chapter: str = "none", *, role: str | None = None) -> dict[str, str]:
     """The labels every course container, volume and network carries."""
     result = {
         LABEL_COURSE: "true",
         LABEL_SESSION: session_id(),
         LABEL_CHAPTER: chapter,
-        LABEL_HOST: socket.gethostname(),
+        LABEL_HOST: host_identity(),
         LABEL_PID: str(os.getpid()),
+        LABEL_PID_START: process_start(os.getpid()),
         LABEL_CREATED: str(int(time.time())),
     }
     if role:
@@ -70,10 +96,16 @@ def labels(chapter: str = "none", *, role: str | None = None) -> dict[str, str]:
     return result
 
 
-def image_labels(chapter: str = "none", *, role: str | None = None) -> dict[str, str]:
-    """The labels every course image carries (``LABEL_IMAGE`` instead of ``LABEL_COURSE``)."""
+def image_labels(chapter: str = "none", *, role: str = "chapter") -> dict[str, str]:
+    """The labels every course image carries (``LABEL_IMAGE`` instead of ``LABEL_COURSE``).
+
+    Images inherit the labels of their base image and of a committed container, so the
+    role is always set (a chapter's image built FROM the course image must not pass for
+    the course image) and ``LABEL_COURSE`` is blanked (else a learner's container from a
+    committed image would look like the course's).
+    """
     result = labels(chapter, role=role)
-    del result[LABEL_COURSE]
+    result[LABEL_COURSE] = ""
     result[LABEL_IMAGE] = "true"
     return result
 
@@ -171,8 +203,13 @@ def is_stale(
     now: float,
     host: str,
     pid_alive: Callable[[int], bool] = _pid_alive,
+    pid_start: Callable[[int], str] = process_start,
 ) -> bool:
-    """True for leftovers of a session whose process is gone (crash, kernel restart)."""
+    """True for leftovers of a session whose process is gone (crash, kernel restart).
+
+    ``host`` is :func:`host_identity`; leftovers labelled with another identity are only
+    stale after ``FOREIGN_STALE_AFTER_S``.
+    """
     if item.is_course_image:
         return False
     try:
@@ -184,7 +221,12 @@ def is_stale(
     except ValueError:
         created = 0.0
     if item.labels.get(LABEL_HOST) == host and pid > 0:
-        return pid != os.getpid() and not pid_alive(pid)
+        if pid == os.getpid():
+            return False
+        if not pid_alive(pid):
+            return True
+        started = item.labels.get(LABEL_PID_START, "")
+        return bool(started) and pid_start(pid) not in ("", started)  # PID reused
     return now - created > FOREIGN_STALE_AFTER_S
 
 
@@ -239,7 +281,7 @@ def clean(
         include_course_image=include_course_image,
     )
     if stale_only:
-        now, host = time.time(), socket.gethostname()
+        now, host = time.time(), host_identity()
         items = [item for item in items if is_stale(item, now=now, host=host)]
     if dry_run:
         return [Removal(item, False, "dry run") for item in items]

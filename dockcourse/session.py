@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 MODE_ENV = "DOCKCOURSE_MODE"
+#: Starts each banner line that depends on what happened before (a swept leftover, an
+#: image just built), so that stored notebook outputs can ignore those lines.
+NOTE_MARK = "  ↳ "
 MODES = ("auto", "live", "recorded")
 
 
@@ -190,7 +193,8 @@ class Session:
             if self.provenance is not None:
                 lines.append(recorded.provenance_label(self.provenance))
             lines.append(t("banner.recorded_hint"))
-        return "\n".join([head, *lines, *self.notes])
+        notes = [f"{NOTE_MARK}{note}" for note in self.notes]
+        return "\n".join([head, *lines, *notes])
 
 
 def command_line(argv: Sequence[str]) -> str:
@@ -268,7 +272,10 @@ def setup(
     """
     language = set_language(lang)
     chosen = _chosen_mode(mode)
-    session = Session(chapter=chapter, mode="recorded", lang=language)
+    # In recorded mode the image name still appears in the commands the course shows.
+    session = Session(
+        chapter=chapter, mode="recorded", lang=language, image_ref=course_image_ref()
+    )
     if chosen == "recorded":
         session.reason = t("session.forced_recorded", env=MODE_ENV)
     else:

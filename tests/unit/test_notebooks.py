@@ -37,7 +37,9 @@ def test_outputs_are_stored_and_tags_known(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code, "a chapter without code"
-    assert all(c.execution_count for c in code), "run `./course notebooks` to store outputs"
+    assert all(c.execution_count for c in code), (
+        "run `./course notebooks` to store outputs"
+    )
     for cell in code:
         assert set(cell.metadata.get("tags", [])) <= ALLOWED_TAGS
 
@@ -47,3 +49,23 @@ def test_first_code_cell_is_setup(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     first = next(c for c in nb.cells if c.cell_type == "code")
     assert "setup(" in first.source
+
+
+def test_sanitize_file_parses_as_nbval_reads_it() -> None:
+    """nbval pairs 'regex: ' and 'replace: ' lines by a regex of its own; an editor that
+    strips the trailing space of an empty replacement would silently drop a rule."""
+    import configparser
+    import re
+
+    from nbval.plugin import get_sanitize_patterns
+
+    text = (ROOT / "tests" / "nbval_sanitize.cfg").read_text(encoding="utf-8")
+    sections = configparser.ConfigParser()
+    sections.read_string(text)
+    pairs = get_sanitize_patterns(text)
+    assert len(pairs) == len(sections.sections())
+    patterns = dict(pairs)
+    banner = "dockcourse 0.1.0 · chapter 00\n  ↳ removed 2 leftover(s)\nLIVE: x\n"
+    for regex, replace in patterns.items():
+        banner = re.sub(regex, replace, banner)
+    assert "leftover" not in banner and "LIVE" in banner

@@ -80,4 +80,28 @@ def test_container_inheriting_the_image_role_is_still_a_container() -> None:
 
 def test_image_labels_use_their_own_key() -> None:
     found = image_labels("04")
-    assert LABEL_COURSE not in found and found[LABEL_IMAGE] == "true"
+    assert found[LABEL_COURSE] != "true" and found[LABEL_IMAGE] == "true"
+
+
+def test_reused_pid_is_stale() -> None:
+    item = _item(
+        **{LABEL_HOST: "h", LABEL_PID: "4242", "io.dockcourse.pid-start": "100"}
+    )
+    alive = {"pid_alive": lambda pid: True}
+    assert is_stale(item, now=0, host="h", pid_start=lambda pid: "999", **alive)
+    assert not is_stale(item, now=0, host="h", pid_start=lambda pid: "100", **alive)
+    assert not is_stale(item, now=0, host="h", pid_start=lambda pid: "", **alive)
+
+
+def test_host_identity_includes_the_pid_namespace() -> None:
+    from dockcourse.resources import host_identity, process_start
+
+    identity = host_identity()
+    if os.path.exists("/proc/self/ns/pid"):
+        assert "/pidns:" in identity
+        assert process_start(os.getpid()).isdigit()
+
+
+def test_image_labels_override_what_images_inherit() -> None:
+    found = image_labels("03")
+    assert found[LABEL_ROLE] == "chapter" and found[LABEL_COURSE] == ""
