@@ -39,8 +39,9 @@ def ms(seconds: float) -> str:
 
 
 def helper_samples(client: object, image_ref: str, runs: int) -> list[float]:
-    samples = startup.measure_container(client, runs, warmup=2, image_ref=image_ref,
-                                        chapter=CHAPTER, progress=False)
+    samples = startup.measure_container(
+        client, runs, warmup=2, image_ref=image_ref, chapter=CHAPTER, progress=False
+    )
     return [s.elapsed_s for s in samples if not s.warmup]
 
 
@@ -50,9 +51,23 @@ def hyperfine(image_ref: str, runs: int) -> tuple[float, float]:
     command = f"docker run --rm --network none {labels} {image_ref} true"
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "hf.json"
-        subprocess.run(["hyperfine", "--warmup", "2", "--runs", str(runs), "--style",
-                        "none", "--export-json", str(out), command],
-                       check=True, capture_output=True, timeout=600)
+        subprocess.run(
+            [
+                "hyperfine",
+                "--warmup",
+                "2",
+                "--runs",
+                str(runs),
+                "--style",
+                "none",
+                "--export-json",
+                str(out),
+                command,
+            ],
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
         result = json.loads(out.read_text())["results"][0]
     return float(result["median"]), float(result["mean"])
 
@@ -63,10 +78,13 @@ def raw_block(client: object, image_ref: str, count: int) -> float:
     host_config = api.create_host_config(network_mode="none")
     start = time.perf_counter()
     for _ in range(count):
-        cid = api.create_container(image_ref, startup.COMMAND,
-                                   name=resources.new_name(CHAPTER, "raw"),
-                                   labels=resources.labels(CHAPTER),
-                                   host_config=host_config)["Id"]
+        cid = api.create_container(
+            image_ref,
+            startup.COMMAND,
+            name=resources.new_name(CHAPTER, "raw"),
+            labels=resources.labels(CHAPTER),
+            host_config=host_config,
+        )["Id"]
         try:
             api.start(cid)
             api.wait(cid, timeout=30)
@@ -75,10 +93,13 @@ def raw_block(client: object, image_ref: str, count: int) -> float:
     return time.perf_counter() - start
 
 
-def helper_block(client: object, image_ref: str, count: int) -> tuple[float, list[float]]:
+def helper_block(
+    client: object, image_ref: str, count: int
+) -> tuple[float, list[float]]:
     start = time.perf_counter()
-    samples = startup.measure_container(client, count, warmup=0, image_ref=image_ref,
-                                        chapter=CHAPTER, progress=False)
+    samples = startup.measure_container(
+        client, count, warmup=0, image_ref=image_ref, chapter=CHAPTER, progress=False
+    )
     return time.perf_counter() - start, [s.elapsed_s for s in samples]
 
 
@@ -102,13 +123,19 @@ def main() -> int:
     second = helper_samples(client, image_ref, args.runs)
     helper = statistics.median(first + second)
     print("1. fidelity (warm, --network none)")
-    print(f"   helper median (create→exit→remove) {ms(helper)}"
-          f"   [first half {ms(statistics.median(first))}, second "
-          f"{ms(statistics.median(second))}]")
-    print(f"   hyperfine docker run --rm median   {ms(hf_median)}  (mean {ms(hf_mean)})")
-    print(f"   helper / hyperfine = {helper / hf_median:.3f}"
-          f"  (difference {ms(hf_median - helper)}: the docker CLI process, its "
-          "attach/streams and --rm round trips, which the SDK calls do not include)")
+    print(
+        f"   helper median (create→exit→remove) {ms(helper)}"
+        f"   [first half {ms(statistics.median(first))}, second "
+        f"{ms(statistics.median(second))}]"
+    )
+    print(
+        f"   hyperfine docker run --rm median   {ms(hf_median)}  (mean {ms(hf_mean)})"
+    )
+    print(
+        f"   helper / hyperfine = {helper / hf_median:.3f}"
+        f"  (difference {ms(hf_median - helper)}: the docker CLI process, its "
+        "attach/streams and --rm round trips, which the SDK calls do not include)"
+    )
 
     # 2. overhead per sample, interleaved blocks
     per_block = 5
@@ -121,40 +148,71 @@ def main() -> int:
     raw = statistics.median(raw_walls)
     wall = statistics.median(helper_walls)
     reported = statistics.median(helper_reported)
-    print("\n2. helper overhead per container sample "
-          f"({args.blocks} interleaved blocks of {per_block})")
+    print(
+        "\n2. helper overhead per container sample "
+        f"({args.blocks} interleaved blocks of {per_block})"
+    )
     print(f"   raw SDK calls, wall per container     {ms(raw)}")
-    print(f"   helper, wall per sample (all costs)   {ms(wall)}"
-          f"   overhead {ms(wall - raw)}")
-    print(f"   helper, reported elapsed_s (median)   {ms(reported)}"
-          f"   vs raw {ms(reported - raw)}")
+    print(
+        f"   helper, wall per sample (all costs)   {ms(wall)}"
+        f"   overhead {ms(wall - raw)}"
+    )
+    print(
+        f"   helper, reported elapsed_s (median)   {ms(reported)}"
+        f"   vs raw {ms(reported - raw)}"
+    )
 
     # 3. phases against total
-    samples = startup.measure_container(client, args.runs, warmup=1, image_ref=image_ref,
-                                        chapter=CHAPTER, progress=False)
+    samples = startup.measure_container(
+        client,
+        args.runs,
+        warmup=1,
+        image_ref=image_ref,
+        chapter=CHAPTER,
+        progress=False,
+    )
     kept = [s for s in samples if not s.warmup]
     worst = max(abs(sum(s.phases_s.values()) - s.elapsed_s) / s.elapsed_s for s in kept)
-    engine = [float(s.detail["engine_create_to_destroy_s"]) / s.elapsed_s
-              for s in kept if "engine_create_to_destroy_s" in s.detail]
+    engine = [
+        float(s.detail["engine_create_to_destroy_s"]) / s.elapsed_s
+        for s in kept
+        if "engine_create_to_destroy_s" in s.detail
+    ]
     print("\n3. phase breakdown vs measured total")
     print(f"   worst |sum(phases) - total| / total   {worst:.2%}")
     if engine:
-        print(f"   engine create→destroy events / total  median "
-              f"{statistics.median(engine):.1%} (the rest is API round trips)")
+        print(
+            f"   engine create→destroy events / total  median "
+            f"{statistics.median(engine):.1%} (the rest is API round trips)"
+        )
 
     # 4. bench --quick
     if not args.skip_quick:
         with tempfile.TemporaryDirectory() as tmp:
             start = time.perf_counter()
-            done = subprocess.run([sys.executable, "-m", "dockcourse", "bench", "--quick",
-                                   "--out", tmp, "--no-progress"], capture_output=True,
-                                  text=True, timeout=600)
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "dockcourse",
+                    "bench",
+                    "--quick",
+                    "--out",
+                    tmp,
+                    "--no-progress",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
             elapsed = time.perf_counter() - start
             results = load_results(Path(tmp) / "results.jsonl")
             summary = json.loads((Path(tmp) / "summary.json").read_text())
         print("\n4. dockcourse bench --quick")
-        print(f"   wall time {elapsed:.1f} s (exit {done.returncode}); VM accelerator "
-              f"{results.vm_accel().upper()}; {summary['headline']}")
+        print(
+            f"   wall time {elapsed:.1f} s (exit {done.returncode}); VM accelerator "
+            f"{results.vm_accel().upper()}; {summary['headline']}"
+        )
         for series, stats in summary["startup"].items():
             print(f"   {series:<17} median {ms(stats['median_s'])}  n={stats['count']}")
     client.close()

@@ -25,6 +25,17 @@ _EXPORTS = {
     "reset_button": "widgets.reset",
     "VolumeManager": "widgets.volumes",
     "quiz": "widgets.quiz",
+    "measure_process": "measure.startup",
+    "measure_namespaces": "measure.startup",
+    "measure_container": "measure.startup",
+    "measure_vm": "measure.vm",
+    "measure_container_disk": "measure.disk",
+    "measure_vm_disk": "measure.vm",
+    "live_results": "measure.results",
+    "load_recorded": "measure.results",
+    "plot_startup": "plots",
+    "plot_phases": "plots",
+    "plot_disk": "plots",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -8,10 +8,23 @@ falls back to English text. Used by every plot of the Japanese edition (``plots.
 
 from __future__ import annotations
 
+import functools
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
+from typing import ParamSpec, TypeVar
+
+from . import text
+from .text import current_language, set_language
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _chosen_language() -> str | None:
+    return text._chosen
+
 
 #: Families that cover Japanese, most widely available first (Linux, conda, macOS, Windows).
 CJK_FAMILIES = (
@@ -57,11 +70,23 @@ def plot_language(lang: str) -> str:
 
 
 @contextmanager
-def plot_style(lang: str) -> Iterator[str]:
-    """Within the block, plot text in ``lang`` renders; yields the language to use."""
+def plot_style(lang: str | None = None) -> Iterator[str]:
+    """Within the block, text created for a plot renders in ``lang`` (default: the
+    course's language); without a Japanese font the catalogue falls back to English for
+    the block. Yields the language in use. Text objects take their font when created, so
+    the figure keeps it after the block."""
     import matplotlib as mpl
 
-    usable = plot_language(lang)
+    wanted = lang or current_language()
+    usable = plot_language(wanted)
+    if usable != wanted:
+        previous = _chosen_language()
+        set_language(usable)
+        try:
+            yield usable
+        finally:
+            set_language(previous)
+        return
     family = cjk_font() if usable == "ja" else None
     if family is None:
         yield usable
@@ -69,3 +94,14 @@ def plot_style(lang: str) -> Iterator[str]:
     sans = [family, *mpl.rcParams["font.sans-serif"]]
     with mpl.rc_context({"font.family": "sans-serif", "font.sans-serif": sans}):
         yield usable
+
+
+def localized(plot: Callable[P, R]) -> Callable[P, R]:
+    """Decorator for plot functions: draw inside :func:`plot_style`."""
+
+    @functools.wraps(plot)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with plot_style():
+            return plot(*args, **kwargs)
+
+    return wrapper

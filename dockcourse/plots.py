@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .fonts import localized
 from .measure.results import (
     CONTAINER_PHASES,
     CONTAINER_SERIES,
@@ -172,6 +173,7 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+@localized
 def plot_startup(
     results: Results,
     *,
@@ -335,6 +337,7 @@ def plot_startup(
     return ax
 
 
+@localized
 def plot_phases(results: Results, *, ax: Axes | None = None) -> Axes:
     """Median time of each container phase (create, start, first output, exit,
     remove), one stacked bar per container series. Used by chapter 01."""
@@ -473,6 +476,7 @@ def _disk_style(what: str) -> tuple[str, str, str]:
     return "#333333", ":", "x"
 
 
+@localized
 def plot_disk(
     results: Results,
     *,

@@ -13,11 +13,16 @@ from pathlib import Path
 from dockcourse.measure.results import load_results
 
 
-def cli(*args: str, env: dict[str, str] | None = None,
-        timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dockcourse", *args],
-                          env={**os.environ, **(env or {})}, capture_output=True,
-                          text=True, timeout=timeout)
+def cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 240
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dockcourse", *args],
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_bench_quick_writes_json_and_plots_with_every_series(tmp_path: Path) -> None:
@@ -26,12 +31,23 @@ def test_bench_quick_writes_json_and_plots_with_every_series(tmp_path: Path) -> 
     elapsed = time.perf_counter() - start
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
-    for name in ("results.jsonl", "summary.json", "startup.png", "phases.png",
-                 "disk.png"):
+    for name in (
+        "results.jsonl",
+        "summary.json",
+        "startup.png",
+        "phases.png",
+        "disk.png",
+    ):
         assert (tmp_path / name).stat().st_size > 0, name
     results = load_results(tmp_path / "results.jsonl")
-    for series in ("process", "namespaces", "container-none", "container-bridge",
-                   "container-cold", "vm"):
+    for series in (
+        "process",
+        "namespaces",
+        "container-none",
+        "container-bridge",
+        "container-cold",
+        "vm",
+    ):
         assert results.samples(series), series
     assert results.vm_accel() in ("kvm", "tcg")
     assert {p.what for p in results.disk} >= {"containers", "VMs, full copies"}
@@ -44,8 +60,16 @@ def test_bench_quick_writes_json_and_plots_with_every_series(tmp_path: Path) -> 
 
 
 def test_bench_resumes_a_finished_run_without_measuring_again(tmp_path: Path) -> None:
-    args = ("bench", "--series", "process", "--runs", "3", "--out", str(tmp_path),
-            "--no-progress")
+    args = (
+        "bench",
+        "--series",
+        "process",
+        "--runs",
+        "3",
+        "--out",
+        str(tmp_path),
+        "--no-progress",
+    )
     assert cli(*args).returncode == 0
     first = load_results(tmp_path / "results.jsonl")
     again = cli(*args)
@@ -57,9 +81,18 @@ def test_bench_resumes_a_finished_run_without_measuring_again(tmp_path: Path) ->
 
 
 def test_no_engine_leaves_the_rest_running(tmp_path: Path) -> None:
-    done = cli("bench", "--series", "process", "container-none", "--runs", "2",
-               "--out", str(tmp_path), "--no-progress",
-               env={"DOCKER_HOST": "unix:///nonexistent.sock"})
+    done = cli(
+        "bench",
+        "--series",
+        "process",
+        "container-none",
+        "--runs",
+        "2",
+        "--out",
+        str(tmp_path),
+        "--no-progress",
+        env={"DOCKER_HOST": "unix:///nonexistent.sock"},
+    )
     assert done.returncode == 0, done.stderr
     assert "unavailable: container-none" in done.stdout
     assert "Traceback" not in done.stderr

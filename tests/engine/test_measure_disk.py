@@ -19,9 +19,13 @@ def test_container_disk_matches_docker_system_df(client: Any, image_ref: str) ->
     def compare_with_df(point: DiskPoint) -> None:
         """While the containers still exist, `docker system df` must agree."""
         df = client.df()
-        ours = [c for c in df["Containers"] if (c.get("Labels") or {}).get(
-            resources.LABEL_SESSION) == resources.session_id()
-            and disk.LABEL_DISK in (c.get("Labels") or {})]
+        ours = [
+            c
+            for c in df["Containers"]
+            if (c.get("Labels") or {}).get(resources.LABEL_SESSION)
+            == resources.session_id()
+            and disk.LABEL_DISK in (c.get("Labels") or {})
+        ]
         assert len(ours) == point.n
         image = next(i for i in df["Images"] if image_ref in (i.get("RepoTags") or []))
         assert point.shared_bytes == image["Size"]
@@ -29,8 +33,9 @@ def test_container_disk_matches_docker_system_df(client: Any, image_ref: str) ->
             assert point.per_instance_bytes == sum(c.get("SizeRw", 0) for c in ours)
         checked.append(point.n)
 
-    points = disk.measure_container_disk(client, (1, 3), image_ref=image_ref,
-                                         on_point=compare_with_df, progress=False)
+    points = disk.measure_container_disk(
+        client, (1, 3), image_ref=image_ref, on_point=compare_with_df, progress=False
+    )
     assert checked == [1, 1, 3, 3]
     by = {(p.what, p.n): p for p in points}
     fresh, written = by[("containers", 3)], by[("containers, each wrote 1 MiB", 3)]
@@ -39,8 +44,15 @@ def test_container_disk_matches_docker_system_df(client: Any, image_ref: str) ->
     assert 3 * MIB <= written.per_instance_bytes < 3 * MIB + 3 * 256 * 1024
     assert written.total_bytes == written.shared_bytes + written.per_instance_bytes
     assert by[("containers", 1)].shared_bytes == fresh.shared_bytes  # counted once
-    left = client.api.containers(all=True, filters={"label": [
-        f"{resources.LABEL_SESSION}={resources.session_id()}", disk.LABEL_DISK]})
+    left = client.api.containers(
+        all=True,
+        filters={
+            "label": [
+                f"{resources.LABEL_SESSION}={resources.session_id()}",
+                disk.LABEL_DISK,
+            ]
+        },
+    )
     assert left == []
 
 

@@ -13,8 +13,15 @@ from dockcourse.measure.results import CONTAINER_PHASES, series_stats
 
 def measured_containers_left(client: Any) -> list[str]:
     """Containers this session's measurements made that still exist."""
-    found = client.api.containers(all=True, filters={"label": [
-        f"{resources.LABEL_SESSION}={resources.session_id()}", startup.LABEL_SERIES]})
+    found = client.api.containers(
+        all=True,
+        filters={
+            "label": [
+                f"{resources.LABEL_SESSION}={resources.session_id()}",
+                startup.LABEL_SERIES,
+            ]
+        },
+    )
     return [c["Id"] for c in found]
 
 
@@ -34,9 +41,15 @@ def test_container_samples_have_ordered_phases_that_sum_to_the_total(
     client: Any, image_ref: str, network: str
 ) -> None:
     taken: list[Any] = []
-    samples = startup.measure_container(client, 3, network=network, warmup=1,
-                                        image_ref=image_ref, progress=False,
-                                        on_sample=taken.append)
+    samples = startup.measure_container(
+        client,
+        3,
+        network=network,
+        warmup=1,
+        image_ref=image_ref,
+        progress=False,
+        on_sample=taken.append,
+    )
     assert len(samples) == len(taken) == 4
     assert samples[0].warmup and not any(s.warmup for s in samples[1:])
     for sample in samples:
@@ -44,7 +57,9 @@ def test_container_samples_have_ordered_phases_that_sum_to_the_total(
         assert list(sample.phases_s) == list(CONTAINER_PHASES)
         assert all(value >= 0 for value in sample.phases_s.values())
         assert sample.phases_s["start"] > 0 and sample.phases_s["create"] > 0
-        assert sum(sample.phases_s.values()) == pytest.approx(sample.elapsed_s, rel=0.05)
+        assert sum(sample.phases_s.values()) == pytest.approx(
+            sample.elapsed_s, rel=0.05
+        )
         assert sample.detail["network"] == network
         # the engine's own timestamps, from its event log
         create_to_destroy = float(sample.detail["engine_create_to_destroy_s"])
@@ -55,8 +70,9 @@ def test_container_samples_have_ordered_phases_that_sum_to_the_total(
 
 def test_a_container_is_slower_than_a_process(client: Any, image_ref: str) -> None:
     process = series_stats(startup.measure_process(5, progress=False))
-    container = series_stats(startup.measure_container(client, 3, image_ref=image_ref,
-                                                       progress=False))
+    container = series_stats(
+        startup.measure_container(client, 3, image_ref=image_ref, progress=False)
+    )
     assert process is not None and container is not None
     assert container.median_s > 5 * process.median_s
 
@@ -65,8 +81,9 @@ def test_cold_sample_uses_a_fresh_image_and_removes_it(
     client: Any, image_ref: str
 ) -> None:
     before = {i["Id"] for i in client.api.images(all=True)}
-    samples = startup.measure_container(client, 1, cold=True, image_ref=image_ref,
-                                        progress=False)
+    samples = startup.measure_container(
+        client, 1, cold=True, image_ref=image_ref, progress=False
+    )
     assert [s.series for s in samples] == ["container-cold"]
     assert not samples[0].warmup
     after = {i["Id"] for i in client.api.images(all=True)}

@@ -19,8 +19,10 @@ from dockcourse.measure.results import VM_PHASES
 @pytest.fixture(scope="module", autouse=True)
 def vm_ready() -> None:
     if host.find_qemu() is None or host.find_kernel() is None:
-        pytest.fail("the VM tests need QEMU and a kernel (.ci/run installs them): "
-                    f"{host.kernel_problem() or host.QEMU_INSTALL_HINT}")
+        pytest.fail(
+            "the VM tests need QEMU and a kernel (.ci/run installs them): "
+            f"{host.kernel_problem() or host.QEMU_INSTALL_HINT}"
+        )
 
 
 def qemu_with(initrd: Path) -> list[int]:
@@ -61,11 +63,17 @@ def test_tcg_can_be_forced() -> None:
 
 def test_ctrl_c_during_a_boot_leaves_no_qemu() -> None:
     setup = vm.prepare()
-    code = ("from dockcourse.measure import vm\n"
-            "print('booting', flush=True)\n"
-            "vm.measure_vm(5, warmup=0, accel='tcg', progress=False)\n")
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    code = (
+        "from dockcourse.measure import vm\n"
+        "print('booting', flush=True)\n"
+        "vm.measure_vm(5, warmup=0, accel='tcg', progress=False)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "booting"

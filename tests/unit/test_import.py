@@ -51,3 +51,10 @@ def test_lazy_names_resolve() -> None:
 
     assert callable(dockcourse.setup)
     assert "setup" in dir(dockcourse)
+
+
+def test_every_export_resolves() -> None:
+    import dockcourse
+
+    for name in dockcourse.__all__:
+        assert getattr(dockcourse, name) is not None, name

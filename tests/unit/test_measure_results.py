@@ -25,11 +25,24 @@ from dockcourse.measure.results import (
 )
 
 
-def sample(series: str, index: int, elapsed_s: float, *, warmup: bool = False,
-           phases: dict[str, float] | None = None) -> StartupSample:
-    return StartupSample(series=series, index=index, warmup=warmup, elapsed_s=elapsed_s,
-                         endpoint="process exit", taken_at="2026-01-01T00:00:00+00:00",
-                         phases_s=phases or {}, detail={"k": "v"})
+def sample(
+    series: str,
+    index: int,
+    elapsed_s: float,
+    *,
+    warmup: bool = False,
+    phases: dict[str, float] | None = None,
+) -> StartupSample:
+    return StartupSample(
+        series=series,
+        index=index,
+        warmup=warmup,
+        elapsed_s=elapsed_s,
+        endpoint="process exit",
+        taken_at="2026-01-01T00:00:00+00:00",
+        phases_s=phases or {},
+        detail={"k": "v"},
+    )
 
 
 @pytest.mark.parametrize("runs", [0, -3, 1.5, True, "5"])
@@ -108,9 +121,13 @@ def test_interrupted_last_line_is_ignored_and_run_resumes(tmp_path: Path) -> Non
 
 def test_other_settings_start_a_new_run_and_keep_the_old_file(tmp_path: Path) -> None:
     path = tmp_path / "results.jsonl"
-    with open_run(path, provenance=host_provenance("a"), settings={"quick": True}) as run:
+    with open_run(
+        path, provenance=host_provenance("a"), settings={"quick": True}
+    ) as run:
         run.add_sample(sample("process", 0, 0.001))
-    with open_run(path, provenance=host_provenance("b"), settings={"quick": False}) as run:
+    with open_run(
+        path, provenance=host_provenance("b"), settings={"quick": False}
+    ) as run:
         assert run.done("process") == 0
     assert load_results(path).run_id == "b"
     assert load_results(tmp_path / "results.previous.jsonl").run_id == "a"
@@ -121,8 +138,11 @@ def test_amended_detail_is_merged_on_load(tmp_path: Path) -> None:
     with open_run(path, provenance=host_provenance("r"), settings={}) as run:
         first = sample("container-none", 0, 0.3)
         run.add_sample(first)
-        run.amend_detail(StartupSample(**{**first.__dict__,
-                                          "detail": {"engine_start_to_die_s": "0.02"}}))
+        run.amend_detail(
+            StartupSample(
+                **{**first.__dict__, "detail": {"engine_start_to_die_s": "0.02"}}
+            )
+        )
     detail = load_results(path).samples("container-none")[0].detail
     assert detail == {"k": "v", "engine_start_to_die_s": "0.02"}
 
@@ -138,14 +158,37 @@ def test_a_file_without_header_is_refused(tmp_path: Path) -> None:
 
 def test_published_keeps_only_verified_rows_and_converts_units() -> None:
     rows = [
-        {"id": "a", "value_low": "125", "value_high": "125", "unit": "ms",
-         "verified": "yes", "what": "x", "source": "S", "year": "2020"},
-        {"id": "b", "value_low": "1", "value_high": "2", "unit": "s",
-         "verified": "corrected"},
-        {"id": "c", "value_low": "5", "value_high": "5", "unit": "ms",
-         "verified": "unverified"},
-        {"id": "d", "value_low": "226.75", "value_high": "226.75", "unit": "MiB",
-         "verified": "yes"},
+        {
+            "id": "a",
+            "value_low": "125",
+            "value_high": "125",
+            "unit": "ms",
+            "verified": "yes",
+            "what": "x",
+            "source": "S",
+            "year": "2020",
+        },
+        {
+            "id": "b",
+            "value_low": "1",
+            "value_high": "2",
+            "unit": "s",
+            "verified": "corrected",
+        },
+        {
+            "id": "c",
+            "value_low": "5",
+            "value_high": "5",
+            "unit": "ms",
+            "verified": "unverified",
+        },
+        {
+            "id": "d",
+            "value_low": "226.75",
+            "value_high": "226.75",
+            "unit": "MiB",
+            "verified": "yes",
+        },
     ]
     figures = {f.id: f for f in parse_published(rows)}
     assert set(figures) == {"a", "b", "d"}

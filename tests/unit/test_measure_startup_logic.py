@@ -15,8 +15,14 @@ from dockcourse.measure.results import CONTAINER_PHASES, BadInput
 
 def timing(first: float | None) -> startup.ContainerTiming:
     return startup.ContainerTiming(
-        container_id="c", create_s=0.03, start_s=0.2, wait_s=0.04, remove_s=0.01,
-        first_output_after_start_s=first, wall_total_s=0.281, instrumentation_s=0.004,
+        container_id="c",
+        create_s=0.03,
+        start_s=0.2,
+        wait_s=0.04,
+        remove_s=0.01,
+        first_output_after_start_s=first,
+        wall_total_s=0.281,
+        instrumentation_s=0.004,
     )
 
 
@@ -48,7 +54,8 @@ def test_log_timestamps_keep_nanoseconds() -> None:
     base = int(datetime(2024, 3, 1, 12, 34, 56, tzinfo=timezone.utc).timestamp())
     assert startup.parse_log_time(line) == base * 1_000_000_000 + 123456789
     assert startup.parse_log_time(b"2024-03-01T12:34:56.5Z x") == (
-        base * 1_000_000_000 + 500_000_000)
+        base * 1_000_000_000 + 500_000_000
+    )
     assert startup.parse_log_time(b"ready") is None
     assert startup.parse_log_time(b"") is None
 
@@ -77,14 +84,22 @@ def test_disk_counts_are_checked(counts: list[int]) -> None:
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     # an engine that does not exist: bad input must be caught before any connection
     env = {**os.environ, "DOCKER_HOST": "unix:///nonexistent.sock"}
-    return subprocess.run([sys.executable, "-m", "dockcourse", *args], env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "dockcourse", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (["--runs", "0"], "--runs must be a whole number of at least 1"),
-    (["--series", "process", "hyperspace"], "unknown series 'hyperspace'"),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--runs", "0"], "--runs must be a whole number of at least 1"),
+        (["--series", "process", "hyperspace"], "unknown series 'hyperspace'"),
+    ],
+)
 def test_bench_bad_input_is_one_line_without_traceback(
     args: list[str], expected: str
 ) -> None:

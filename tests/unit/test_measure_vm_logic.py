@@ -18,16 +18,21 @@ def read_newc(data: bytes) -> dict[str, tuple[int, bytes, tuple[int, int]]]:
     found: dict[str, tuple[int, bytes, tuple[int, int]]] = {}
     pos = 0
     while True:
-        assert data[pos:pos + 6] == b"070701"
-        fields = [int(data[pos + 6 + 8 * i: pos + 14 + 8 * i], 16) for i in range(13)]
-        mode, size, rmaj, rmin, namesize = (fields[1], fields[6], fields[9], fields[10],
-                                            fields[11])
+        assert data[pos : pos + 6] == b"070701"
+        fields = [int(data[pos + 6 + 8 * i : pos + 14 + 8 * i], 16) for i in range(13)]
+        mode, size, rmaj, rmin, namesize = (
+            fields[1],
+            fields[6],
+            fields[9],
+            fields[10],
+            fields[11],
+        )
         name_start = pos + 110
-        name = data[name_start:name_start + namesize - 1].decode()
+        name = data[name_start : name_start + namesize - 1].decode()
         assert data[name_start + namesize - 1] == 0
         body = name_start + namesize
         body += -body % 4
-        content = data[body:body + size]
+        content = data[body : body + size]
         pos = body + size
         pos += -pos % 4
         if name == "TRAILER!!!":
@@ -62,7 +67,9 @@ def test_initramfs_is_gzip_cached_and_reproducible(tmp_path: Path) -> None:
 
 
 def test_qemu_command_line_boots_kernel_and_initrd_on_serial() -> None:
-    setup = vm.VmSetup("/usr/bin/qemu-system-x86_64", Path("/k"), Path("/i"), Path("/b"))
+    setup = vm.VmSetup(
+        "/usr/bin/qemu-system-x86_64", Path("/k"), Path("/i"), Path("/b")
+    )
     argv = vm.qemu_argv(setup, "tcg")
     assert argv[argv.index("-accel") + 1] == "tcg"
     assert argv[argv.index("-kernel") + 1] == "/k"
@@ -71,8 +78,10 @@ def test_qemu_command_line_boots_kernel_and_initrd_on_serial() -> None:
     assert "-no-reboot" in argv and "stdio" in argv
 
 
-@pytest.mark.parametrize("kwargs", [{"runs": 0}, {"runs": -1}, {"runs": 2, "warmup": -1},
-                                    {"runs": 1, "accel": "hvf"}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"runs": 0}, {"runs": -1}, {"runs": 2, "warmup": -1}, {"runs": 1, "accel": "hvf"}],
+)
 def test_bad_vm_input_is_one_clear_error(kwargs: dict[str, object]) -> None:
     with pytest.raises(BadInput):
         vm.measure_vm(**kwargs)  # type: ignore[arg-type]
@@ -110,8 +119,11 @@ def test_find_kernel_prefers_env_then_newest_readable(
 ) -> None:
     boot = tmp_path / "boot"
     boot.mkdir()
-    for name in ("vmlinuz-5.10.0-9-amd64", "vmlinuz-6.1.0-56-cloud-amd64",
-                 "vmlinuz-6.1.0-9-amd64"):
+    for name in (
+        "vmlinuz-5.10.0-9-amd64",
+        "vmlinuz-6.1.0-56-cloud-amd64",
+        "vmlinuz-6.1.0-9-amd64",
+    ):
         (boot / name).write_bytes(b"k")
     monkeypatch.delenv(host.KERNEL_ENV, raising=False)
     assert host.find_kernel(boot=boot) == boot / "vmlinuz-6.1.0-56-cloud-amd64"

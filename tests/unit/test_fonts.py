@@ -1,0 +1,47 @@
+"""Japanese plot text: a CJK font when one is installed, English with a warning if not."""
+
+from __future__ import annotations
+
+import pytest
+
+from dockcourse import fonts
+from dockcourse.text import current_language, set_language
+
+
+def test_plot_style_puts_a_cjk_font_first_for_japanese() -> None:
+    import matplotlib as mpl
+
+    if fonts.cjk_font() is None:
+        pytest.skip("no CJK font installed (CI installs fonts-noto-cjk)")
+    with fonts.plot_style("ja") as lang:
+        assert lang == "ja"
+        assert mpl.rcParams["font.sans-serif"][0] == fonts.cjk_font()
+    assert mpl.rcParams["font.sans-serif"][0] != fonts.cjk_font()
+
+
+def test_without_a_font_plots_fall_back_to_english(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(fonts, "cjk_font", lambda: None)
+    set_language("ja")
+    try:
+        with (
+            pytest.warns(fonts.NoJapaneseFont, match="fonts-noto-cjk"),
+            fonts.plot_style() as lang,
+        ):
+            assert lang == "en" and current_language() == "en"
+        assert current_language() == "ja"
+    finally:
+        set_language(None)
+
+
+def test_japanese_glyphs_are_in_the_chosen_font() -> None:
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    family = fonts.cjk_font()
+    if family is None:
+        pytest.skip("no CJK font installed (CI installs fonts-noto-cjk)")
+    path = font_manager.findfont(font_manager.FontProperties(family=family))
+    charmap = FT2Font(path).get_charmap()
+    assert all(ord(ch) in charmap for ch in "起動時間コンテナ")
