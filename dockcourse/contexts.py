@@ -39,7 +39,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .engine import EngineUnavailable, connect, resolve_endpoint
-from .text import t
+from .text import aligned_lines, t
 
 if TYPE_CHECKING:
     import docker
@@ -230,12 +230,7 @@ def render_table(contexts: Sequence[Mapping[str, Any]]) -> str:
         )
         for c in contexts
     ]
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(3)]
-    lines = [
-        "   ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True))
-        for r in [head, *rows]
-    ]
-    return "\n".join(line.rstrip() for line in lines) + "\n"
+    return "\n".join(aligned_lines([head, *rows], gap="   ")) + "\n"
 
 
 def ls() -> Step:

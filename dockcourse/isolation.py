@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from .engine import call_timeout, resolve_endpoint
 from .resources import course_container
-from .text import t
+from .text import aligned_lines, t
 
 if TYPE_CHECKING:
     import docker
@@ -211,11 +211,7 @@ def namespace_table(data: Mapping[str, Any], *, ids: bool = False) -> str:
         if ids and host is not None:
             cells.append(str(host.get(kind, "?")))
         rows.append(cells)
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]
+    lines = aligned_lines(rows)
     if host is None and not ids:
         lines.append(t("plot.02.ns.no_host"))
     return "\n".join(lines)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 
@@ -78,3 +79,22 @@ def t(key: str, /, lang: str | None = None, **fields: object) -> str:
     if template is None:
         raise KeyError(f"no text for {key!r} in the {_DEFAULT} catalogue")
     return template.format(**fields) if fields else template
+
+
+def aligned_lines(rows: Sequence[Sequence[str]], gap: str = "  ") -> list[str]:
+    """Rows of cells as aligned text lines, counting wide (CJK) characters as two
+    columns, as terminals and monospace notebook output draw them."""
+    import unicodedata
+
+    def width(cell: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in cell)
+
+    if not rows:
+        return []
+    widths = [max(width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        gap.join(
+            cell + " " * (w - width(cell)) for cell, w in zip(row, widths, strict=True)
+        ).rstrip()
+        for row in rows
+    ]

@@ -38,3 +38,10 @@ def test_placeholders_match_english(lang: str) -> None:
         assert _fields(text) == _fields(english[key]), (
             f"{lang}: {key} placeholders differ"
         )
+
+
+def test_columns_count_wide_characters_twice() -> None:
+    from dockcourse.text import aligned_lines
+
+    lines = aligned_lines([["名前空間", "x"], ["uts", "y"]])
+    assert lines == ["名前空間  x", "uts       y"]
