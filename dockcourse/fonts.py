@@ -105,3 +105,20 @@ def localized(plot: Callable[P, R]) -> Callable[P, R]:
             return plot(*args, **kwargs)
 
     return wrapper
+
+
+def use_for_notebook(lang: str) -> str:
+    """For ``setup(lang="ja")``: put the CJK font first for every plot of the notebook,
+    including the ones a chapter or the learner draws with matplotlib directly. Returns
+    the install hint when no Japanese font exists ('' otherwise, and for English)."""
+    if lang != "ja":
+        return ""
+    family = cjk_font()
+    if family is None:
+        return INSTALL_HINT
+    import matplotlib as mpl
+
+    sans = [f for f in mpl.rcParams["font.sans-serif"] if f != family]
+    mpl.rcParams["font.sans-serif"] = [family, *sans]
+    mpl.rcParams["font.family"] = "sans-serif"
+    return ""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from . import recorded, resources, transcripts
 from ._version import __version__
 from .engine import EngineInfo, EngineUnavailable, connect, engine_info
+from .fonts import use_for_notebook
 from .images import ImageUnavailable, course_image_ref, ensure_course_image
 from .text import set_language, t
 
@@ -271,6 +272,7 @@ def setup(
     the reason is printed if there is none) or "recorded".
     """
     language = set_language(lang)
+    font_hint = use_for_notebook(language)
     chosen = _chosen_mode(mode)
     # In recorded mode the image name still appears in the commands the course shows.
     session = Session(
@@ -304,6 +306,8 @@ def setup(
                 session.provenance, _ = recorded.load("engine")
             except recorded.RecordingMissing as exc:
                 session.notes.append(str(exc))
+    if font_hint:
+        session.notes.append(font_hint)
     if not quiet:
         print(session.banner())
     return session

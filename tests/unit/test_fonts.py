@@ -45,3 +45,18 @@ def test_japanese_glyphs_are_in_the_chosen_font() -> None:
     path = font_manager.findfont(font_manager.FontProperties(family=family))
     charmap = FT2Font(path).get_charmap()
     assert all(ord(ch) in charmap for ch in "起動時間コンテナ")
+
+
+def test_setup_in_japanese_makes_every_notebook_plot_use_the_cjk_font() -> None:
+    import matplotlib as mpl
+
+    if fonts.cjk_font() is None:
+        pytest.skip("no CJK font installed (CI installs fonts-noto-cjk)")
+    saved = mpl.rcParams.copy()
+    try:
+        assert fonts.use_for_notebook("en") == ""
+        assert mpl.rcParams["font.sans-serif"][0] != fonts.cjk_font()
+        assert fonts.use_for_notebook("ja") == ""
+        assert mpl.rcParams["font.sans-serif"][0] == fonts.cjk_font()
+    finally:
+        mpl.rcParams.update(saved)
