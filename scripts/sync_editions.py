@@ -8,7 +8,10 @@ writes ``notebooks/ja/NN_x.ipynb`` with:
   ``setup("NN", lang="ja")`` (outputs kept when the code did not change);
 * the Japanese translation of each Markdown cell, paired with the English cell by cell id;
   an English cell with no translation yet is copied with ``UNTRANSLATED`` at its top, which
-  ``tests/unit/test_editions.py`` refuses.
+  ``tests/unit/test_editions.py`` refuses;
+* in each translated cell's metadata, a hash of the English text it translates. When the
+  English cell changes, the test names the translation as out of date; after updating
+  it, ``--accept ID`` records the new English text as translated.
 
 Then re-execute the Japanese notebooks (``./course notebooks notebooks/ja/...``).
 
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import re
 import sys
 from pathlib import Path
@@ -38,7 +42,18 @@ def ja_code(source: str) -> str:
     )
 
 
-def sync(en_path: Path, ja_path: Path) -> nbformat.NotebookNode:
+def english_hash(source: str) -> str:
+    return hashlib.sha256(source.encode()).hexdigest()[:16]
+
+
+def translated_from(cell: nbformat.NotebookNode) -> str:
+    """The hash of the English text a Japanese Markdown cell was translated from."""
+    return str(cell.get("metadata", {}).get("dockcourse", {}).get("en_sha256", ""))
+
+
+def sync(
+    en_path: Path, ja_path: Path, accept: frozenset[str] = frozenset()
+) -> nbformat.NotebookNode:
     en = nbformat.read(en_path, as_version=4)
     old = nbformat.read(ja_path, as_version=4) if ja_path.exists() else None
     old_cells = {c.get("id"): c for c in (old.cells if old else [])}
@@ -59,6 +74,11 @@ def sync(en_path: Path, ja_path: Path) -> nbformat.NotebookNode:
                 new.outputs, new.execution_count = [], None
         elif previous is not None and previous.cell_type == cell.cell_type:
             new.source = previous.source
+            new.metadata = copy.deepcopy(previous.get("metadata", {}))
+            if not translated_from(previous) or cell.get("id") in accept:
+                new.metadata.setdefault("dockcourse", {})["en_sha256"] = english_hash(
+                    cell.source
+                )
         else:
             new.source = f"{UNTRANSLATED}\n{cell.source}"
         cells.append(new)
@@ -71,11 +91,27 @@ def main() -> int:
     parser.add_argument(
         "--check", action="store_true", help="change nothing; exit 1 on drift"
     )
+    parser.add_argument(
+        "--accept",
+        nargs="*",
+        default=[],
+        metavar="ID",
+        help="cell ids whose Japanese text was updated to match the English",
+    )
+    parser.add_argument(
+        "--only",
+        nargs="*",
+        default=[],
+        metavar="NN",
+        help="only these chapters (e.g. 00 02)",
+    )
     args = parser.parse_args()
     drift = 0
     for en_path in sorted((ROOT / "notebooks" / "en").glob("[0-9][0-9]_*.ipynb")):
+        if args.only and en_path.name[:2] not in args.only:
+            continue
         ja_path = ROOT / "notebooks" / "ja" / en_path.name
-        ja = sync(en_path, ja_path)
+        ja = sync(en_path, ja_path, frozenset(args.accept))
         text = nbformat.writes(ja)
         text += "" if text.endswith("\n") else "\n"  # as nbformat.write does
         if ja_path.exists() and ja_path.read_text(encoding="utf-8") == text:
