@@ -15,15 +15,10 @@ from contextlib import contextmanager
 from functools import cache
 from typing import ParamSpec, TypeVar
 
-from . import text
-from .text import current_language, set_language
+from .text import chosen_language, current_language, set_language
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-def _chosen_language() -> str | None:
-    return text._chosen
 
 
 #: Families that cover Japanese, most widely available first (Linux, conda, macOS, Windows).
@@ -73,14 +68,14 @@ def plot_language(lang: str) -> str:
 def plot_style(lang: str | None = None) -> Iterator[str]:
     """Within the block, text created for a plot renders in ``lang`` (default: the
     course's language); without a Japanese font the catalogue falls back to English for
-    the block. Yields the language in use. Text objects take their font when created, so
-    the figure keeps it after the block."""
+    the block. Yields the language in use. Fonts are looked up when a figure is drawn,
+    so a figure saved after the block needs :func:`pin_fonts` (``localized`` does it)."""
     import matplotlib as mpl
 
     wanted = lang or current_language()
     usable = plot_language(wanted)
     if usable != wanted:
-        previous = _chosen_language()
+        previous = chosen_language()
         set_language(usable)
         try:
             yield usable
@@ -101,10 +96,25 @@ def localized(plot: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(plot)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with plot_style():
-            return plot(*args, **kwargs)
+        with plot_style() as lang:
+            result = plot(*args, **kwargs)
+            family = cjk_font() if lang == "ja" else None
+            figure = getattr(result, "figure", None)
+            if family is not None and figure is not None:
+                pin_fonts(figure, family)
+            return result
 
     return wrapper
+
+
+def pin_fonts(figure: object, family: str) -> None:
+    """Give every text of ``figure`` the font explicitly, so drawing it later (an inline
+    backend after the cell, ``savefig`` after the block) does not fall back to a font
+    without Japanese glyphs."""
+    from matplotlib.text import Text
+
+    for artist in figure.findobj(Text):  # type: ignore[attr-defined]
+        artist.set_fontfamily([family, "DejaVu Sans"])
 
 
 def use_for_notebook(lang: str) -> str:

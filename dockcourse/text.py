@@ -42,6 +42,11 @@ def set_language(lang: str | None) -> str:
     return current_language()
 
 
+def chosen_language() -> str | None:
+    """What ``set_language`` chose; None when the environment decides."""
+    return _chosen
+
+
 def current_language() -> str:
     return _chosen if _chosen is not None else language_from_env()
 

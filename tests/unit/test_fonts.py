@@ -60,3 +60,26 @@ def test_setup_in_japanese_makes_every_notebook_plot_use_the_cjk_font() -> None:
         assert mpl.rcParams["font.sans-serif"][0] == fonts.cjk_font()
     finally:
         mpl.rcParams.update(saved)
+
+
+def test_saved_japanese_plot_has_no_missing_glyphs(tmp_path: object) -> None:
+    """A figure saved after the plot function returned (as `dockcourse bench` does)."""
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from dockcourse.measure.results import load_recorded
+    from dockcourse.plots import plot_startup
+
+    if fonts.cjk_font() is None:
+        pytest.skip("no CJK font installed (CI installs fonts-noto-cjk)")
+    set_language("ja")
+    try:
+        ax = plot_startup(load_recorded())
+    finally:
+        set_language(None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ax.figure.savefig(f"{tmp_path}/startup.png")
+    assert not [w for w in caught if "missing from font" in str(w.message)]
