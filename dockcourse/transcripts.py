@@ -16,11 +16,26 @@ from typing import Any
 
 from . import recorded
 from .resources import RunResult
-from .text import t
+from .text import current_language, t
 
 RECORD_ENV = "DOCKCOURSE_RECORD_RUNS"
 #: The exit code ``recall`` gives a command that was never recorded.
 NOT_RECORDED = -1
+
+
+def recording_key(chapter: str) -> str:
+    """Observed values are kept per language: a value may hold catalogue text (a verdict,
+    a table heading), and the English edition must not replay Japanese. Command outputs
+    (``remember``/``recall``) do not depend on the language and are kept per chapter."""
+    lang = current_language()
+    return chapter if lang == "en" else f"{chapter}@{lang}"
+
+
+def _entry(chapter: str) -> dict[str, Any]:
+    """This language's recorded values of the chapter, else the English ones."""
+    runs = _recorded_runs()
+    found: dict[str, Any] = runs.get(recording_key(chapter)) or runs.get(chapter, {})
+    return found
 
 
 def remember(chapter: str, line: str, result: RunResult) -> None:
@@ -48,7 +63,8 @@ def remember_value(chapter: str, key: str, value: Any) -> None:
     with open(target, "a", encoding="utf-8") as f:
         f.write(
             json.dumps(
-                {"chapter": chapter, "key": key, "value": value}, ensure_ascii=False
+                {"chapter": recording_key(chapter), "key": key, "value": value},
+                ensure_ascii=False,
             )
             + "\n"
         )
@@ -82,7 +98,7 @@ def _recorded_runs() -> dict[str, dict[str, Any]]:
 
 def chapter_provenance(chapter: str) -> recorded.Provenance | None:
     """Where this chapter's commands were recorded (each chapter keeps its own)."""
-    found = _recorded_runs().get(chapter, {}).get("provenance")
+    found = _entry(chapter).get("provenance")
     return recorded.Provenance.from_dict(found) if found else None
 
 
@@ -91,7 +107,7 @@ class NotRecorded(LookupError):
 
 
 def recall_value(chapter: str, key: str) -> Any:
-    values = _recorded_runs().get(chapter, {}).get("values", {})
+    values = _entry(chapter).get("values", {})
     if key not in values:
         raise NotRecorded(t("session.value_not_recorded", key=key, chapter=chapter))
     return values[key]
