@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..text import t
 
@@ -49,6 +49,19 @@ class Verdict:
 
     def __repr__(self) -> str:
         return str(self)
+
+
+def inspected(
+    inspect: Callable[[str], dict[str, Any]], ref: str
+) -> dict[str, Any] | None:
+    """``inspect(ref)`` (``client.api.inspect_image``, ``inspect_volume``...), or None when
+    the engine has no such object: the usual first step of a check."""
+    import docker.errors
+
+    try:
+        return inspect(ref)
+    except docker.errors.NotFound:
+        return None
 
 
 def passed(detail: str) -> Verdict:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from ..images import course_image_ref
 from ..resources import run
 from ..text import t
-from . import Verdict, failed, passed, run_check
+from . import Verdict, failed, inspected, passed, run_check
 
 if TYPE_CHECKING:
     import docker
@@ -20,16 +20,6 @@ TWO = "dockcourse/ch03-two:1"
 GREETING = "hello layers"
 
 
-def _inspect(client: docker.DockerClient, ref: str) -> dict[str, Any] | None:
-    import docker.errors
-
-    try:
-        found: dict[str, Any] = client.api.inspect_image(ref)
-    except docker.errors.ImageNotFound:
-        return None
-    return found
-
-
 def _layers(found: dict[str, Any]) -> list[str]:
     return list((found.get("RootFS") or {}).get("Layers") or [])
 
@@ -40,7 +30,7 @@ def _cat(client: docker.DockerClient, ref: str, path: str) -> tuple[int, str]:
 
 
 def inspect_mine(client: docker.DockerClient, ref: str = MINE) -> Verdict:
-    found = _inspect(client, ref)
+    found = inspected(client.api.inspect_image, ref)
     if found is None:
         return failed(t("check.03.missing", ref=ref), t("check.03.mine.missing_hint"))
     base = _layers(client.api.inspect_image(course_image_ref()))
@@ -73,12 +63,12 @@ def check_mine(session: Session) -> Verdict:
 def inspect_two(
     client: docker.DockerClient, ref: str = TWO, base_ref: str = MINE
 ) -> Verdict:
-    base = _inspect(client, base_ref)
+    base = inspected(client.api.inspect_image, base_ref)
     if base is None:
         return failed(
             t("check.03.missing", ref=base_ref), t("check.03.mine.missing_hint")
         )
-    found = _inspect(client, ref)
+    found = inspected(client.api.inspect_image, ref)
     if found is None:
         return failed(t("check.03.missing", ref=ref), t("check.03.two.missing_hint"))
     below, layers = _layers(base), _layers(found)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ..builds import build
 from ..resources import run
 from ..text import t
-from . import Verdict, failed, passed, run_check
+from . import Verdict, failed, inspected, passed, run_check
 
 if TYPE_CHECKING:
     import docker
@@ -22,13 +22,8 @@ ORDER = "dockcourse/ch04-order:1"
 
 
 def _config(client: docker.DockerClient, ref: str) -> dict[str, Any] | None:
-    import docker.errors
-
-    try:
-        found: dict[str, Any] = client.api.inspect_image(ref)["Config"] or {}
-    except docker.errors.ImageNotFound:
-        return None
-    return found
+    found = inspected(client.api.inspect_image, ref)
+    return None if found is None else found["Config"] or {}
 
 
 def _run(client: docker.DockerClient, ref: str, args: Sequence[str]) -> tuple[int, str]:

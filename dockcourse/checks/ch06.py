@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..images import course_image_ref
 from ..resources import LABEL_COURSE, ContainerTimeout, run
 from ..text import t
-from . import Verdict, failed, passed, run_check
+from . import Verdict, failed, inspected, passed, run_check
 
 if TYPE_CHECKING:
     import docker
@@ -31,16 +31,6 @@ MOUNT_POINT = "/data"
 READ_TIMEOUT_S = 20.0
 
 
-def _volume(client: docker.DockerClient, name: str) -> dict[str, Any] | None:
-    import docker.errors
-
-    try:
-        found: dict[str, Any] = client.api.inspect_volume(name)
-    except docker.errors.NotFound:
-        return None
-    return found
-
-
 def inspect_volume_holds(
     client: docker.DockerClient,
     name: str = EX_VOLUME,
@@ -48,7 +38,7 @@ def inspect_volume_holds(
     image_ref: str | None = None,
 ) -> Verdict:
     """The volume exists and its ``hello.txt`` says ``hello`` (trailing newline allowed)."""
-    found = _volume(client, name)
+    found = inspected(client.api.inspect_volume, name)
     if found is None:
         return failed(
             t("check.06.volume.missing", name=name),
