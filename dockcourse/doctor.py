@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from . import host
 from ._version import __version__
-from .engine import EngineUnavailable, connect, engine_info
+from .engine import EngineUnavailable, connect, describe_source, engine_info
 from .images import (
     course_image_ref,
     find_static_busybox,
@@ -75,7 +75,7 @@ def _engine_checks(client: docker.DockerClient) -> list[Check]:
                 version=info.version,
                 api=info.api_version,
                 where=info.endpoint,
-                source=info.endpoint_source,
+                source=describe_source(info.endpoint_source),
             ),
         ),
         Check(

@@ -91,6 +91,16 @@ class EngineInfo:
         return asdict(self)
 
 
+def describe_source(source: str) -> str:
+    """``Endpoint.source`` in the learner's language ("default", "context NAME",
+    "DOCKER_HOST")."""
+    if source == "default":
+        return t("engine.source.default")
+    if source.startswith("context "):
+        return t("engine.source.context", name=source.removeprefix("context "))
+    return source
+
+
 def _api_tuple(version: str) -> tuple[int, ...]:
     try:
         return tuple(int(part) for part in version.split("."))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import recorded, resources, transcripts
 from ._version import __version__
-from .engine import EngineInfo, EngineUnavailable, connect, engine_info
+from .engine import EngineInfo, EngineUnavailable, connect, describe_source, engine_info
 from .fonts import use_for_notebook
 from .images import ImageUnavailable, course_image_ref, ensure_course_image
 from .text import set_language, t
@@ -185,7 +185,7 @@ class Session:
                     arch=e.arch,
                     driver=e.storage_driver,
                     cgroup=e.cgroup_version,
-                    where=e.endpoint_source,
+                    where=describe_source(e.endpoint_source),
                 ),
                 t("banner.image", image=self.image_ref),
             ]

@@ -105,3 +105,20 @@ def test_host_identity_includes_the_pid_namespace() -> None:
 def test_image_labels_override_what_images_inherit() -> None:
     found = image_labels("03")
     assert found[LABEL_ROLE] == "chapter" and found[LABEL_COURSE] == ""
+
+
+def test_no_code_path_prunes() -> None:
+    """The engine's prune calls remove what is not the course's; the package never uses
+    them (removal goes through the label filter, one resource at a time)."""
+    from pathlib import Path
+
+    import dockcourse
+
+    root = Path(dockcourse.__file__).parent
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for path in root.rglob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"\.prune(_\w+)?\(|/prune\b|system prune", line)
+    ]
+    assert offenders == []
