@@ -173,7 +173,7 @@ def _host_checks() -> list[Check]:
     checks.append(
         Check("qemu", "ok", t("doctor.qemu_ok", path=qemu))
         if qemu
-        else Check("qemu", "info", t("doctor.qemu_missing"), host.QEMU_INSTALL_HINT)
+        else Check("qemu", "info", t("doctor.qemu_missing"), host.qemu_install_hint())
     )
     kvm = host.probe_kvm()
     checks.append(
@@ -188,7 +188,7 @@ def _host_checks() -> list[Check]:
         Check("kernel", "ok", t("doctor.kernel_ok", path=kernel))
         if kernel
         else Check(
-            "kernel", "info", t("doctor.kernel_missing"), host.KERNEL_INSTALL_HINT
+            "kernel", "info", t("doctor.kernel_missing"), host.kernel_install_hint()
         )
     )
     unshare_ok, why = host.unshare_available()

@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from .text import t
+
 KERNEL_ENV = "DOCKCOURSE_KERNEL"
 QEMU_ENV = "DOCKCOURSE_QEMU"
 KVM_DEVICE = "/dev/kvm"
@@ -27,15 +29,14 @@ KVM_API_VERSION = 12
 #: The namespaces a container gets (besides cgroup and user), as ``unshare`` flags.
 UNSHARE_FLAGS = ("--pid", "--fork", "--mount", "--uts", "--ipc", "--net")
 UNSHARE_TIMEOUT_S = 10.0
-KERNEL_INSTALL_HINT = (
-    "install a kernel the VM can boot (Debian/Ubuntu: `sudo apt-get install "
-    "linux-image-cloud-amd64`, which puts /boot/vmlinuz-*), or set "
-    f"{KERNEL_ENV}=/path/to/vmlinuz"
-)
-QEMU_INSTALL_HINT = (
-    "install QEMU (Debian/Ubuntu: `sudo apt-get install qemu-system-x86`; macOS: "
-    f"`brew install qemu`), or set {QEMU_ENV}=/path/to/qemu-system-x86_64"
-)
+
+
+def kernel_install_hint() -> str:
+    return t("host.kernel_install", env=KERNEL_ENV)
+
+
+def qemu_install_hint() -> str:
+    return t("host.qemu_install", env=QEMU_ENV)
 
 
 @dataclass(frozen=True)
@@ -68,13 +69,9 @@ def probe_kvm(device: str = KVM_DEVICE) -> KvmProbe:
     then falls back to software emulation.
     """
     if platform.system() != "Linux":
-        return KvmProbe(
-            False, f"KVM is a Linux feature; this host runs {platform.system()}"
-        )
+        return KvmProbe(False, t("host.kvm_not_linux", system=platform.system()))
     if platform.machine() not in ("x86_64", "AMD64"):
-        return KvmProbe(
-            False, f"the guest is x86_64 and this CPU is {platform.machine()}"
-        )
+        return KvmProbe(False, t("host.kvm_other_cpu", machine=platform.machine()))
     import fcntl
 
     try:
@@ -82,37 +79,44 @@ def probe_kvm(device: str = KVM_DEVICE) -> KvmProbe:
     except FileNotFoundError:
         return KvmProbe(
             False,
-            f"{device} does not exist: enable VT-x/AMD-V in the firmware and load "
-            "the kvm "
-            "module (inside a VM: ask for nested virtualization)",
+            t("host.kvm_no_device", device=device),
         )
     except PermissionError:
         return KvmProbe(
             False,
-            f"permission denied on {device}: add your user to the 'kvm' group "
-            "(sudo usermod -aG kvm $USER) and log in again",
+            t("host.kvm_permission", device=device),
         )
     except OSError as exc:
-        return KvmProbe(False, f"cannot open {device}: {exc.strerror}")
+        return KvmProbe(
+            False, t("host.kvm_cannot_open", device=device, error=exc.strerror)
+        )
     try:
         try:
             version = fcntl.ioctl(fd, KVM_GET_API_VERSION)
         except OSError as exc:
             return KvmProbe(
-                False, f"{device} refused KVM_GET_API_VERSION: {exc.strerror}"
+                False, t("host.kvm_no_api", device=device, error=exc.strerror)
             )
         if version != KVM_API_VERSION:
             return KvmProbe(
-                False, f"{device} speaks KVM API {version}, not {KVM_API_VERSION}"
+                False,
+                t(
+                    "host.kvm_api",
+                    device=device,
+                    version=version,
+                    wanted=KVM_API_VERSION,
+                ),
             )
         try:
             vm_fd = fcntl.ioctl(fd, KVM_CREATE_VM, 0)
         except OSError as exc:
-            return KvmProbe(False, f"{device} refused to create a VM: {exc.strerror}")
+            return KvmProbe(
+                False, t("host.kvm_no_vm", device=device, error=exc.strerror)
+            )
         os.close(vm_fd)
     finally:
         os.close(fd)
-    return KvmProbe(True, f"{device} created a VM")
+    return KvmProbe(True, t("host.kvm_ok", device=device))
 
 
 def _version_key(path: Path) -> tuple[tuple[int, ...], str]:
@@ -153,18 +157,23 @@ def kernel_problem(
     explicit = env.get(KERNEL_ENV, "").strip()
     if explicit:
         path = Path(explicit).expanduser()
-        what = "is not readable" if path.is_file() else "does not exist"
-        return f"{KERNEL_ENV}={explicit} {what}: point it at a kernel image (vmlinuz)"
+        key = (
+            "host.kernel_env_unreadable"
+            if path.is_file()
+            else "host.kernel_env_missing"
+        )
+        return t(key, env=KERNEL_ENV, path=explicit)
     unreadable = (
         [p for p in boot.glob("vmlinuz-*") if p.is_file()] if boot.is_dir() else []
     )
     if unreadable:
-        return (
-            f"{unreadable[0]} is not readable by this user "
-            "(Ubuntu keeps kernels 0600): "
-            f"copy it somewhere readable and set {KERNEL_ENV}, or {KERNEL_INSTALL_HINT}"
+        return t(
+            "host.kernel_unreadable",
+            path=unreadable[0],
+            env=KERNEL_ENV,
+            hint=kernel_install_hint(),
         )
-    return f"no kernel in {boot}: {KERNEL_INSTALL_HINT}"
+    return t("host.kernel_none", boot=boot, hint=kernel_install_hint())
 
 
 def unshare_command(program: list[str]) -> tuple[list[str] | None, str]:
@@ -174,16 +183,13 @@ def unshare_command(program: list[str]) -> tuple[list[str] | None, str]:
     namespaces). Returns (argv, "how") or (None, why not).
     """
     if platform.system() != "Linux":
-        return None, (
-            f"Linux namespaces need a Linux kernel; on {platform.system()} Docker runs "
-            "containers inside a Linux VM (Docker Desktop, colima), out of reach here"
-        )
+        return None, t("host.unshare_not_linux", system=platform.system())
     tool = shutil.which("unshare")
     if tool is None:
-        return None, "no `unshare` command: install util-linux"
+        return None, t("host.unshare_missing")
     attempts = [
-        ([tool, *UNSHARE_FLAGS], "as root"),
-        ([tool, "--user", "--map-root-user", *UNSHARE_FLAGS], "in a user namespace"),
+        ([tool, *UNSHARE_FLAGS], t("host.unshare_root")),
+        ([tool, "--user", "--map-root-user", *UNSHARE_FLAGS], t("host.unshare_userns")),
     ]
     errors: list[str] = []
     for prefix, how in attempts:
@@ -204,11 +210,7 @@ def unshare_command(program: list[str]) -> tuple[list[str] | None, str]:
             if done.stderr.strip()
             else f"exit status {done.returncode}"
         )
-    return None, (
-        f"unshare failed ({'; '.join(errors)}): this user may not create namespaces "
-        "(run as root, or allow unprivileged user namespaces: "
-        "sysctl kernel.unprivileged_userns_clone=1)"
-    )
+    return None, t("host.unshare_failed", errors="; ".join(errors))
 
 
 def unshare_available() -> tuple[bool, str]:

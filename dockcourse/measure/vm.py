@@ -179,19 +179,19 @@ def prepare(
     qemu = host.find_qemu()
     if qemu is None:
         raise MeasurementUnavailable(
-            SERIES, t("measure.qemu_missing.cause"), host.QEMU_INSTALL_HINT
+            SERIES, t("measure.qemu_missing.cause"), host.qemu_install_hint()
         )
     if kernel is not None:
         kernel_path = Path(kernel).expanduser()
         if not kernel_path.is_file():
             raise BadInput(
-                f"kernel {kernel_path} does not exist: {host.KERNEL_INSTALL_HINT}"
+                f"kernel {kernel_path} does not exist: {host.kernel_install_hint()}"
             )
     else:
         found = host.find_kernel()
         if found is None:
             raise MeasurementUnavailable(
-                SERIES, host.kernel_problem(), host.KERNEL_INSTALL_HINT
+                SERIES, host.kernel_problem(), host.kernel_install_hint()
             )
         kernel_path = found
     if busybox is not None:

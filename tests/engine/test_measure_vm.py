@@ -21,7 +21,7 @@ def vm_ready() -> None:
     if host.find_qemu() is None or host.find_kernel() is None:
         pytest.fail(
             "the VM tests need QEMU and a kernel (.ci/run installs them): "
-            f"{host.kernel_problem() or host.QEMU_INSTALL_HINT}"
+            f"{host.kernel_problem() or host.qemu_install_hint()}"
         )
 
 
