@@ -96,7 +96,7 @@ def run_record(args: argparse.Namespace) -> int:
     The chapters' command outputs are recorded by ``./course notebooks`` instead, because
     they come from executing the notebooks themselves.
     """
-    from . import volumes
+    from . import recorded, volumes
     from .engine import connect
     from .images import ensure_image
     from .measure import record
@@ -105,7 +105,7 @@ def run_record(args: argparse.Namespace) -> int:
     if code != 0:
         return code
     client = connect()
-    target = (args.into or record.package_recorded_dir()) / "volumes.json"
+    target = (args.into or recorded.recorded_dir()) / "volumes.json"
     print(f"installed {volumes.record(client, ensure_image(client), target)}")
     return 0
 

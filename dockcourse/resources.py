@@ -305,7 +305,7 @@ def _is_ours(attrs_labels: dict[str, str] | None) -> bool:
     )
 
 
-def _remove_container_if_ours(client: docker.DockerClient, name: str) -> None:
+def remove_container_if_ours(client: docker.DockerClient, name: str) -> None:
     """Remove by name only what this session made: a learner's namesake survives."""
     import docker.errors
 
@@ -339,7 +339,7 @@ def course_container(
             image_ref, command, name=name, labels=all_labels, **create_kwargs
         )
     finally:
-        _remove_container_if_ours(client, name)
+        remove_container_if_ours(client, name)
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ class Session:
         ``mem_limit``, ``volumes``...). In recorded mode the result comes from the
         recorded run of the same command, and says so.
         """
-        cmd = ["sh", "-c", command] if isinstance(command, str) else list(command)
+        cmd = shell_argv(command)
         image = kwargs.pop("image", self.image_ref or course_image_ref())
         line = run_command_line(image, cmd, kwargs)
         if self.live:
@@ -119,7 +119,7 @@ class Session:
         replaces the container of that name this session made; a namesake the learner
         made by hand is never touched (``resources.NameTaken``). Keyword arguments as
         in ``run``. In recorded mode it prints the command and does nothing."""
-        cmd = ["sh", "-c", command] if isinstance(command, str) else list(command)
+        cmd = shell_argv(command)
         image = kwargs.pop("image", self.image_ref or course_image_ref())
         line = run_command_line(image, cmd, {"name": name, **kwargs}, detach=True)
         if show:
@@ -129,7 +129,7 @@ class Session:
                 print(t("session.recorded_action"))
             return name
         client = self.require_client()
-        resources._remove_container_if_ours(client, name)
+        resources.remove_container_if_ours(client, name)
         all_labels = {**kwargs.pop("labels", {}), **resources.labels(self.chapter)}
         import docker.errors
 
@@ -148,8 +148,7 @@ class Session:
         self, command: str | Sequence[str] | None = None, **kwargs: Any
     ) -> Iterator[Container]:
         """A labelled container from the course image, removed when the block ends."""
-        cmd = ["sh", "-c", command] if isinstance(command, str) else command
-        argv = None if cmd is None else list(cmd)
+        argv = None if command is None else shell_argv(command)
         image = kwargs.pop("image", self.image_ref)
         with resources.course_container(
             self.require_client(), image, argv, chapter=self.chapter, **kwargs
@@ -196,6 +195,11 @@ class Session:
             lines.append(t("banner.recorded_hint"))
         notes = [f"{NOTE_MARK}{note}" for note in self.notes]
         return "\n".join([head, *lines, *notes])
+
+
+def shell_argv(command: str | Sequence[str]) -> list[str]:
+    """A string runs through the image's ``sh -c``; a list runs as it is."""
+    return ["sh", "-c", command] if isinstance(command, str) else list(command)
 
 
 def command_line(argv: Sequence[str]) -> str:

@@ -38,11 +38,11 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .engine import call_timeout, engine_info
+from .recorded import recorded_dir
 from .resources import (
     LABEL_CHAPTER,
     LABEL_COURSE,
@@ -1109,14 +1109,7 @@ def provenance_of(client: docker.DockerClient, recorded_by: str) -> Provenance:
 
 
 def recorded_path() -> Path:
-    return Path(
-        str(
-            importlib_resources.files("dockcourse")
-            / "data"
-            / "recorded"
-            / RECORDED_FILE
-        )
-    )
+    return recorded_dir() / RECORDED_FILE
 
 
 @dataclass(frozen=True)

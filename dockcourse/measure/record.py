@@ -16,13 +16,7 @@ import tempfile
 from pathlib import Path
 
 from .bench import RESULTS_FILE, format_table, make_plan, run_bench
-from .results import RECORDED_DIR, RECORDED_NAME, BadInput, load_results
-
-
-def package_recorded_dir() -> Path:
-    from importlib import resources
-
-    return Path(str(resources.files("dockcourse"))) / "data" / RECORDED_DIR
+from .results import RECORDED_NAME, BadInput, load_results
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -40,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from .. import recorded
     from ..engine import connect
 
-    target_dir: Path = args.into or package_recorded_dir()
+    target_dir: Path = args.into or recorded.recorded_dir()
     client = connect()  # EngineUnavailable → one clear message from cli.main
     with tempfile.TemporaryDirectory(prefix="dockcourse-record-") as tmp:
         try:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .._version import __version__
+from ..recorded import recorded_dir
 from ..text import t
 
 #: Series of the start-up spectrum, in the order they are plotted (fastest first).
@@ -54,7 +55,6 @@ CONTAINER_SERIES = ("container-none", "container-bridge", "container-cold")
 CONTAINER_PHASES = ("create", "start", "first output", "exit", "remove")
 VM_PHASES = ("firmware + kernel load", "kernel boot to init", "init to power-off")
 FILE_FORMAT = 1
-RECORDED_DIR = "recorded"
 RECORDED_NAME = "measurements.jsonl"
 
 
@@ -547,7 +547,7 @@ def load_recorded(name: str = RECORDED_NAME) -> Results:
     Recorded mode (no engine, e.g. Binder) plots it, labelled "recorded" with its
     provenance. Used by chapters 01 and 03.
     """
-    path = resources.files("dockcourse") / "data" / RECORDED_DIR / name
+    path = recorded_dir() / name
     if not path.is_file():
         raise MeasurementUnavailable(
             "recorded",
