@@ -363,7 +363,8 @@ def run(
     timeout_s: float = 30.0,
     **create_kwargs: Any,
 ) -> RunResult:
-    """``docker run --rm``: run to completion, return exit code and output, remove."""
+    """``docker run --rm``: run to completion, return exit code and output (stdout, then
+    stderr), remove."""
     import requests
 
     start = time.perf_counter()
@@ -377,7 +378,12 @@ def run(
             raise ContainerTimeout(
                 f"the container did not finish within {timeout_s:g} s and was removed"
             ) from None
-        output = container.logs(stdout=True, stderr=True).decode("utf-8", "replace")
+        # stdout, then stderr: the engine stores the two streams separately, and their
+        # interleaving in `docker logs` varies from run to run.
+        output = "".join(
+            container.logs(stdout=out, stderr=not out).decode("utf-8", "replace")
+            for out in (True, False)
+        )
         state = client.api.inspect_container(container.id)["State"]
     return RunResult(
         int(status.get("StatusCode", -1)),

@@ -307,3 +307,18 @@ def test_setup_is_live_here_and_recorded_without_engine(capsys: Any) -> None:
     )
     assert "MODE recorded" in done.stdout and "RECORDED" in done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_run_output_is_stdout_then_stderr_every_time(
+    client: Any, image_ref: str
+) -> None:
+    outputs = {
+        resources.run(
+            client,
+            image_ref,
+            ["sh", "-c", "echo out1; echo err >&2; echo out2"],
+            chapter=CHAPTER,
+        ).output
+        for _ in range(3)
+    }
+    assert outputs == {"out1\nout2\nerr\n"}
