@@ -1,0 +1,430 @@
+#!/usr/bin/env python3
+"""The compatibility matrix: every chapter, both editions, on every engine target we can start.
+
+    ./course test --matrix                         every target, every chapter, both editions
+    ./course test --matrix --targets podman,vm --chapters 00,03,06
+
+Targets (each started by its own script in scripts/engines/ and stopped again if we started it):
+
+    docker-root   the engine DOCKER_HOST/the current context names, as root
+    docker-user   the same engine, as an ordinary user in the docker group
+    rootless      rootless Docker of an ordinary user (scripts/engines/rootless)
+    podman        Podman's Docker-compatible socket (scripts/engines/podman)
+    vm            Docker in a QEMU VM, reached over 127.0.0.1 (scripts/engines/vm)
+
+Each chapter runs top to bottom with nbval in lax mode (no cell may raise; stored outputs,
+which come from one engine, are not compared). Before and after each target a learner's own
+unlabelled volume ``myvolume`` with a file in it is checked to survive. The result is written
+to ``docs/compatibility.json`` and ``docs/compatibility.md``, and the README's table between
+its matrix markers is replaced, with the date. A target that cannot be started here is
+reported as "not run" with the reason, never as passed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINES = ROOT / "scripts" / "engines"
+DOCS = ROOT / "docs"
+STATE = Path("/var/tmp/dockcourse-engines")
+# A venv ordinary users can run (not under /root), one per checkout it installs from.
+SYSTEM_VENV = STATE / f"venv-{hashlib.sha256(str(ROOT).encode()).hexdigest()[:8]}"
+LEARNER = "dockcourse-learner"
+ROOTLESS_USER = "dockcourse-rootless"
+README_START = "<!-- matrix:start -->"
+README_END = "<!-- matrix:end -->"
+ALL_TARGETS = ("docker-root", "docker-user", "rootless", "podman", "vm")
+CHAPTER_TIMEOUT_S = 1200
+MARKER_VOLUME = "myvolume"
+
+
+@dataclass
+class ChapterResult:
+    notebook: str
+    passed: bool
+    seconds: float
+    error: str = ""
+
+
+@dataclass
+class TargetResult:
+    target: str
+    ran: bool
+    reason: str = ""
+    engine: str = ""
+    user: str = "root"
+    chapters: list[ChapterResult] = field(default_factory=list)
+    learner_volume_survived: bool | None = None
+
+
+def say(message: str) -> None:
+    print(f"[matrix] {message}", flush=True)
+
+
+def run(
+    argv: list[str], env: dict[str, str] | None = None, timeout: float = 600
+) -> str:
+    done = subprocess.run(
+        argv, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(
+            (done.stderr or done.stdout).strip().splitlines()[-1:] or ["?"]
+        )
+    return done.stdout
+
+
+def engine_env(base: dict[str, str], docker_host: str | None) -> dict[str, str]:
+    env = dict(base)
+    env.pop("DOCKCOURSE_MODE", None)
+    if docker_host:
+        env["DOCKER_HOST"] = docker_host
+    return env
+
+
+def describe_engine(env: dict[str, str]) -> str:
+    fmt = (
+        "{{.ServerVersion}} · {{.OperatingSystem}} · {{.Driver}} · "
+        "cgroup v{{.CgroupVersion}} · {{.Architecture}}"
+    )
+    try:
+        info = run(["docker", "info", "--format", fmt], env=env, timeout=60).strip()
+        opts = run(
+            ["docker", "info", "--format", "{{.SecurityOptions}}"], env=env
+        ).strip()
+    except (RuntimeError, subprocess.TimeoutExpired, FileNotFoundError) as exc:
+        return f"unknown ({exc})"
+    return info + (" · rootless" if "rootless" in opts else "")
+
+
+def script_env(script: str) -> str:
+    """Start an engine script and return its DOCKER_HOST (from ``script env``)."""
+    path = ENGINES / script
+    if not path.exists():
+        raise RuntimeError(f"scripts/engines/{script} does not exist")
+    run([str(path), "start"], timeout=1800)
+    line = run([str(path), "env"]).strip().splitlines()[-1]
+    return line.split("DOCKER_HOST=", 1)[1].strip().strip("'\"")
+
+
+def ensure_user(name: str, groups: list[str]) -> None:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        run(
+            [
+                "useradd",
+                "-m",
+                "-s",
+                "/bin/bash",
+                *(["-G", ",".join(groups)] if groups else []),
+                name,
+            ]
+        )
+    home = Path(pwd.getpwnam(name).pw_dir)
+    home.chmod(0o700)
+    for group in groups:
+        run(["usermod", "-aG", group, name])
+
+
+def system_venv() -> Path:
+    """A venv on the system Python that ordinary users can execute, with the course installed."""
+    python = SYSTEM_VENV / "bin" / "python"
+    stamp = SYSTEM_VENV / ".installed"
+    pyproject = ROOT / "pyproject.toml"
+    if (
+        python.exists()
+        and stamp.exists()
+        and stamp.stat().st_mtime >= pyproject.stat().st_mtime
+    ):
+        return python
+    say(f"making a venv ordinary users can run: {SYSTEM_VENV}")
+    SYSTEM_VENV.parent.mkdir(parents=True, exist_ok=True)
+    run(["/usr/bin/python3", "-m", "venv", str(SYSTEM_VENV)])
+    run(
+        [str(python), "-m", "pip", "install", "-q", "-e", f"{ROOT}[test]"], timeout=1800
+    )
+    for path in [SYSTEM_VENV, *SYSTEM_VENV.rglob("*")]:
+        if path.is_dir():
+            path.chmod(0o755)
+    stamp.touch()
+    return python
+
+
+def learner_volume(env: dict[str, str], action: str) -> bool:
+    """Make (or check, or remove) a learner's own unlabelled volume holding one file."""
+    from dockcourse.images import course_image_ref
+
+    image = course_image_ref()
+    mount = f"{MARKER_VOLUME}:/data"
+    try:
+        if action == "make":
+            run(["docker", "volume", "create", MARKER_VOLUME], env=env)
+            run(
+                [
+                    "docker",
+                    "run",
+                    "--rm",
+                    "-v",
+                    mount,
+                    image,
+                    "sh",
+                    "-c",
+                    "echo mine > /data/learner.txt",
+                ],
+                env=env,
+                timeout=120,
+            )
+            return True
+        if action == "check":
+            out = run(
+                [
+                    "docker",
+                    "run",
+                    "--rm",
+                    "-v",
+                    mount,
+                    image,
+                    "cat",
+                    "/data/learner.txt",
+                ],
+                env=env,
+                timeout=120,
+            )
+            return out.strip() == "mine"
+        run(["docker", "volume", "rm", MARKER_VOLUME], env=env)
+        return True
+    except (RuntimeError, subprocess.TimeoutExpired):
+        return False
+
+
+def run_chapters(
+    result: TargetResult,
+    python: Path,
+    env: dict[str, str],
+    notebooks: list[Path],
+    user: str,
+) -> None:
+    pytest = [
+        str(python),
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--nbval-lax",
+        "--nbval-current-env",
+        f"--rootdir={ROOT}",
+    ]
+    for nb in notebooks:
+        argv = [*pytest, str(nb)]
+        if user != "root":
+            home = pwd.getpwnam(user).pw_dir
+            keep = {
+                k: v for k, v in env.items() if k.startswith(("DOCKER_", "DOCKCOURSE_"))
+            }
+            argv = [
+                "runuser",
+                "-u",
+                user,
+                "--",
+                "env",
+                "-i",
+                f"HOME={home}",
+                f"USER={user}",
+                "PATH=/usr/local/bin:/usr/bin:/bin",
+                "LANG=C.UTF-8",
+                *(f"{k}={v}" for k, v in keep.items()),
+                *argv,
+            ]
+        start = time.monotonic()
+        try:
+            done = subprocess.run(
+                argv,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=CHAPTER_TIMEOUT_S,
+                cwd="/tmp",
+                check=False,
+            )
+            ok, output = done.returncode == 0, done.stdout + done.stderr
+        except subprocess.TimeoutExpired:
+            ok, output = False, f"timed out after {CHAPTER_TIMEOUT_S} s"
+        seconds = time.monotonic() - start
+        rel = str(nb.relative_to(ROOT))
+        error = "" if ok else first_error(output)
+        result.chapters.append(ChapterResult(rel, ok, round(seconds, 1), error))
+        say(
+            f"  {'pass' if ok else 'FAIL'} {rel} ({seconds:.0f} s){'' if ok else ': ' + error}"
+        )
+
+
+def first_error(output: str) -> str:
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+    for ln in lines:
+        if ln.startswith(("E ", "FAILED")) or "Error:" in ln or "Exception" in ln:
+            return ln[:200]
+    return (lines[-1] if lines else "failed")[:200]
+
+
+def start_target(name: str) -> tuple[str | None, str, bool]:
+    """(DOCKER_HOST or None for the default, the user to run as, started-by-us)."""
+    if name == "docker-root":
+        return os.environ.get("DOCKER_HOST"), "root", False
+    if name == "docker-user":
+        if os.environ.get("DOCKER_HOST", "unix://").startswith("unix://") is False:
+            raise RuntimeError("the default engine is not a local socket")
+        ensure_user(LEARNER, ["docker"])
+        return os.environ.get("DOCKER_HOST"), LEARNER, False
+    if name == "rootless":
+        return script_env("rootless"), ROOTLESS_USER, True
+    if name in ("podman", "vm"):
+        return script_env(name), "root", True
+    raise RuntimeError(f"unknown target {name}")
+
+
+def stop_target(name: str) -> None:
+    if name in ("rootless", "podman", "vm") and (ENGINES / name).exists():
+        subprocess.run([str(ENGINES / name), "stop"], capture_output=True, check=False)
+
+
+def write_outputs(results: list[TargetResult], notebooks: list[Path]) -> str:
+    today = dt.date.today().isoformat()
+    DOCS.mkdir(exist_ok=True)
+    (DOCS / "compatibility.json").write_text(
+        json.dumps(
+            {"date": today, "targets": [asdict(r) for r in results]},
+            indent=1,
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    names = [
+        str(nb.relative_to(ROOT / "notebooks")).removesuffix(".ipynb")
+        for nb in notebooks
+    ]
+    head = "| chapter | " + " | ".join(r.target for r in results) + " |"
+    rows = [head, "|" + "---|" * (len(results) + 1)]
+    for name in names:
+        cells = []
+        for r in results:
+            if not r.ran:
+                cells.append("not run")
+                continue
+            c = next(
+                (c for c in r.chapters if c.notebook.endswith(name + ".ipynb")), None
+            )
+            cells.append("–" if c is None else ("✔" if c.passed else "✘"))
+        rows.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines = [
+        f"Compatibility matrix, run on {today} by `./course test --matrix` "
+        "(each chapter top to bottom, no cell may raise; a learner's own `myvolume` "
+        "must survive):",
+        "",
+        *rows,
+        "",
+    ]
+    for r in results:
+        survived = {True: "kept", False: "NOT kept", None: "not checked"}[
+            r.learner_volume_survived
+        ]
+        detail = (
+            f"{r.engine}; as {r.user}; learner's `myvolume`: {survived}"
+            if r.ran
+            else f"not run: {r.reason}"
+        )
+        lines.append(f"* **{r.target}**: {detail}")
+        for c in r.chapters:
+            if not c.passed:
+                lines.append(f"  * ✘ {c.notebook}: `{c.error}`")
+    table = "\n".join(lines) + "\n"
+    (DOCS / "compatibility.md").write_text(
+        "# Engine compatibility\n\n" + table, encoding="utf-8"
+    )
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    if README_START in text and README_END in text:
+        before, rest = text.split(README_START, 1)
+        _, after = rest.split(README_END, 1)
+        readme.write_text(
+            f"{before}{README_START}\n{table}{README_END}{after}", encoding="utf-8"
+        )
+    return table
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--targets", default=",".join(ALL_TARGETS))
+    parser.add_argument("--chapters", default="", help="e.g. 00,03,06 (default: all)")
+    parser.add_argument("--editions", default="en,ja")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args()
+    targets = [t for t in args.targets.split(",") if t]
+    chapters = {c for c in args.chapters.split(",") if c}
+    notebooks = sorted(
+        nb
+        for ed in args.editions.split(",")
+        for nb in (ROOT / "notebooks" / ed).glob("*.ipynb")
+        if not chapters or nb.name[:2] in chapters
+    )
+    is_root = os.geteuid() == 0
+    results: list[TargetResult] = []
+    for name in targets:
+        result = TargetResult(name, ran=False)
+        results.append(result)
+        if name != "docker-root" and not is_root:
+            result.reason = "starting this target needs root"
+            say(f"{name}: not run ({result.reason})")
+            continue
+        if shutil.which("docker") is None:
+            result.reason = "no docker CLI"
+            continue
+        try:
+            say(f"{name}: starting")
+            host, user, started = start_target(name)
+        except (RuntimeError, subprocess.TimeoutExpired, OSError) as exc:
+            result.reason = f"could not start: {exc}"
+            say(f"{name}: not run ({result.reason})")
+            stop_target(name)
+            continue
+        try:
+            env = engine_env(dict(os.environ), host)
+            python = Path(sys.executable) if user == "root" else system_venv()
+            result.ran, result.user, result.engine = True, user, describe_engine(env)
+            say(f"{name}: {result.engine} (as {user})")
+            run([str(python), "-m", "dockcourse", "image"], env=env, timeout=900)
+            made = learner_volume(env, "make")
+            run_chapters(result, python, env, notebooks, user)
+            if made:
+                result.learner_volume_survived = learner_volume(env, "check")
+                learner_volume(env, "remove")
+        except (RuntimeError, subprocess.TimeoutExpired, OSError) as exc:
+            result.reason = f"stopped: {exc}"
+            say(f"{name}: {result.reason}")
+        finally:
+            if started:
+                stop_target(name)
+    table = write_outputs(results, notebooks) if not args.no_write else ""
+    print(table)
+    failed = any(not c.passed for r in results for c in r.chapters) or any(
+        r.learner_volume_survived is False for r in results
+    )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
