@@ -52,3 +52,10 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(__all__)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext dockcourse``: the ``%docker`` magics (``setup()`` registers them too)."""
+    from .cli_magic import load_ipython_extension as load
+
+    load(ipython)

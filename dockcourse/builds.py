@@ -7,10 +7,12 @@ live and recorded. The ``format_*`` functions turn that data into what the equiv
 :func:`course_image_labels` (so ``Session.clean`` removes it). Used by chapters 03
 (commit, diff, history, disk) and 04 (builds, the cache, ``.dockerignore``).
 
-Builds go through the Engine API's ``/build`` endpoint, which is the *legacy* builder;
-the ``docker build`` CLI uses BuildKit by default since Docker Engine 23.0, whose output
-looks different (``#5 CACHED`` instead of ``---> Using cache``) but whose cache rules
-for ``COPY`` and ``RUN`` are the ones shown here.
+Builds go through the Engine API's ``/build`` endpoint, which is the *legacy* builder on
+Docker and Buildah on Podman; the ``docker build`` CLI uses BuildKit by default since
+Docker Engine 23.0. The three print different logs (``Step 2/5 : …`` and ``---> Using
+cache``; ``STEP 2/5: …`` and ``--> Using cache …``; ``#5 [2/5] …`` and ``#5 CACHED``);
+:func:`parse_log` reads all three. Their cache rules for ``COPY`` and ``RUN`` are the
+ones shown here.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ from .resources import (
     IMAGE_PREFIX,
     LABEL_SESSION,
     course_container,
+    full_image_id,
     image_labels,
+    normalize_ref,
     session_id,
 )
 
@@ -41,8 +45,18 @@ BUILD_TIMEOUT_S = 60.0
 RUN_TIMEOUT_S = 30.0
 #: ``docker diff`` kinds, as the Engine API numbers them.
 DIFF_KINDS = {0: "C", 1: "A", 2: "D"}
-STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
-CACHE_MARK = "---> Using cache"
+#: A step's first line: the classic builder (``Step 2/5 : RUN …``), Buildah/Podman
+#: (``STEP 2/5: RUN …``, in a multi-stage build ``[1/2] STEP 2/5: RUN …``) and BuildKit's
+#: plain progress (``#6 [2/5] RUN …``, ``#6 [build 2/5] RUN …``).
+STEP = re.compile(
+    r"^(?:Step (?P<n>\d+)/(?P<m>\d+) : "
+    r"|(?:\[\d+/\d+\] )?STEP (?P<pn>\d+)/(?P<pm>\d+): "
+    r"|#(?P<vertex>\d+) \[(?:[^\]\s]+ )?(?P<bn>\d+)/(?P<bm>\d+)\] )(?P<instruction>.*)$"
+)
+#: The classic builder's (``---> Using cache``) and Buildah's (``--> Using cache ID``).
+CACHE_MARK = re.compile(r"^-{2,3}> Using cache\b")
+#: BuildKit: ``#6 CACHED`` for the step whose vertex is 6.
+BUILDKIT_CACHED = re.compile(r"^#(\d+) CACHED$")
 #: How the label step the course appends to every Dockerfile is shown.
 LABEL_STEP_SHOWN = "LABEL io.dockcourse.*=…"
 
@@ -81,17 +95,50 @@ def label_instruction(labels: Mapping[str, str]) -> str:
     return f"LABEL {pairs}"
 
 
+def label_changes(labels: Mapping[str, str]) -> list[str]:
+    """``--change`` lines for ``docker commit`` / ``import``: one ``LABEL`` per label,
+    because Podman reads a ``LABEL`` with several pairs there as one label."""
+    return [f'LABEL {key}="{value}"' for key, value in sorted(labels.items())]
+
+
+def _is_course_label(instruction: str) -> bool:
+    """The label step the course appends (Buildah quotes the keys: ``LABEL "io…"``)."""
+    return instruction.replace('"', "").startswith("LABEL io.dockcourse.")
+
+
+def match_step(line: str) -> tuple[int, int, str, str] | None:
+    """(step, of, instruction, BuildKit vertex or "") when ``line`` starts a build step
+    in any of the three logs; None otherwise."""
+    found = STEP.match(line.strip())
+    if not found:
+        return None
+    number = found["n"] or found["pn"] or found["bn"]
+    total = found["m"] or found["pm"] or found["bm"]
+    return int(number), int(total), found["instruction"], found["vertex"] or ""
+
+
 def parse_log(lines: Sequence[str]) -> list[dict[str, Any]]:
-    """Steps of a legacy-builder log: number, instruction, and whether it came from
-    the cache (``---> Using cache``)."""
+    """Steps of a build log (classic builder, Buildah/Podman or BuildKit): number,
+    instruction, and whether it came from the cache."""
     steps: list[dict[str, Any]] = []
+    by_vertex: dict[str, dict[str, Any]] = {}
     for line in lines:
-        found = STEP.match(line.strip())
+        text = line.strip()
+        found = match_step(text)
         if found:
-            steps.append(
-                {"step": int(found[1]), "instruction": found[3], "cached": False}
-            )
-        elif CACHE_MARK in line and steps:
+            number, _, instruction, vertex = found
+            if vertex and vertex in by_vertex:
+                continue  # BuildKit repeats a step's header when its output resumes
+            step = {"step": number, "instruction": instruction, "cached": False}
+            steps.append(step)
+            if vertex:
+                by_vertex[vertex] = step
+            continue
+        cached = BUILDKIT_CACHED.match(text)
+        if cached:
+            if cached[1] in by_vertex:
+                by_vertex[cached[1]]["cached"] = True
+        elif CACHE_MARK.match(text) and steps:
             steps[-1]["cached"] = True
     return steps
 
@@ -173,12 +220,14 @@ def _progress(tag: str) -> Iterator[Callable[[str], None]]:
         return
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=0, desc=tag, unit="step", leave=False)
+    from .text import t
+
+    bar = tqdm(total=0, desc=tag, unit=t("build.progress.unit"), leave=False)
 
     def advance(text: str) -> None:
-        found = STEP.match(text.strip())
+        found = match_step(text)
         if found:
-            bar.total = int(found[2])
+            bar.total = found[1]
             bar.update(1)
 
     try:
@@ -250,9 +299,10 @@ def format_build(result: Mapping[str, Any]) -> str:
     """The command and the build log, with the course's label step abbreviated."""
     out = [f"$ {build_command(result)}"]
     for line in result["log"]:
-        found = STEP.match(line.strip())
-        if found and found[3].startswith("LABEL io.dockcourse."):
-            line = f"Step {found[1]}/{found[2]} : {LABEL_STEP_SHOWN}"
+        found = match_step(line)
+        if found and _is_course_label(found[2]):
+            head = line.strip()[: len(line.strip()) - len(found[2])]
+            line = f"{head}{LABEL_STEP_SHOWN}"
         out.append(line)
     if result.get("error"):
         out.append(f"ERROR: {result['error']}")
@@ -312,12 +362,12 @@ def run_and_diff(
         }
         if commit_as:
             labels = course_image_labels(chapter)
-            changes = [label_instruction(labels)]
+            changes = label_changes(labels)
             previous = _image_id(client, commit_as)
             made = client.api.commit(
                 c.id, repository=repository, tag=tag, message=message, changes=changes
             )
-            result["image_id"] = str(made["Id"])
+            result["image_id"] = full_image_id(str(made["Id"]))
             result["tag"] = commit_as
             if previous and previous != result["image_id"]:
                 _drop_superseded(client, previous)
@@ -356,7 +406,7 @@ def history(client: docker.DockerClient, image_ref: str) -> list[dict[str, Any]]
                 "created_by": str(entry.get("CreatedBy", "")),
                 "size_bytes": int(entry.get("Size", 0)),
                 "comment": str(entry.get("Comment", "")),
-                "tags": list(entry.get("Tags") or []),
+                "tags": [normalize_ref(str(tag)) for tag in entry.get("Tags") or []],
             }
         )
     return rows
@@ -411,10 +461,10 @@ def disk_usage(
 ) -> list[dict[str, Any]]:
     """Per image, what ``docker system df -v`` shows: size, shared size (layers another
     image also uses), unique size, the number of containers, and the layer IDs."""
-    wanted = {client.api.inspect_image(ref)["Id"]: ref for ref in refs}
+    wanted = {_bare_id(client.api.inspect_image(ref)["Id"]): ref for ref in refs}
     rows = []
     for image in _df(client).get("Images") or []:
-        ref = wanted.get(image["Id"])
+        ref = wanted.get(_bare_id(image["Id"]))
         if ref is None:
             continue
         size, shared = int(image.get("Size", 0)), int(image.get("SharedSize", 0))
@@ -432,6 +482,11 @@ def disk_usage(
             }
         )
     return sorted(rows, key=lambda row: list(refs).index(row["image_ref"]))
+
+
+def _bare_id(image_id: object) -> str:
+    """An image id without its algorithm: Podman's ``system df`` leaves ``sha256:`` out."""
+    return str(image_id).rpartition(":")[2]
 
 
 def format_disk(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -581,9 +636,10 @@ def foreign_image(
         info = tarfile.TarInfo("hello")
         info.size, info.mode = len(data), 0o755
         tar.addfile(info, io.BytesIO(data))
-    changes = ['CMD ["/hello"]', label_instruction(course_image_labels(chapter))]
+    changes = ['CMD ["/hello"]', *label_changes(course_image_labels(chapter))]
     with call_timeout(client, BUILD_TIMEOUT_S):
+        # ``repo=name:tag``: Podman ignores a separate ``tag=`` on import (podman#18597).
         client.api.import_image_from_data(
-            buffer.getvalue(), repository=repository, tag=version, changes=changes
+            buffer.getvalue(), repository=f"{repository}:{version}", changes=changes
         )
     return {**image_facts(client, tag), "binary_arch": arch}

@@ -12,22 +12,20 @@ from collections.abc import Sequence
 from importlib import import_module
 
 from ._version import __version__
+from .text import t
 
-#: subcommand -> (module, one-line help)
+#: subcommand -> module; its one-line help is ``cli.help.<subcommand>`` in the catalogue
 SUBCOMMANDS = {
-    "doctor": ("dockcourse.cli", "check that the course can run live here"),
-    "clean": ("dockcourse.cli", "remove what the course created (only that)"),
-    "image": ("dockcourse.cli", "make sure the course image exists; print its name"),
-    "bench": (
-        "dockcourse.measure.bench",
-        "measure start-up and disk, write JSON and plots",
-    ),
-    "record": ("dockcourse.cli", "record the datasets recorded mode shows"),
+    "doctor": "dockcourse.cli",
+    "clean": "dockcourse.cli",
+    "image": "dockcourse.cli",
+    "bench": "dockcourse.measure.bench",
+    "record": "dockcourse.cli",
 }
 
 
 def configure_doctor(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--json", action="store_true", help=t("cli.help.json"))
 
 
 def run_doctor(args: argparse.Namespace) -> int:
@@ -39,16 +37,13 @@ def run_doctor(args: argparse.Namespace) -> int:
 
 
 def configure_clean(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dry-run", action="store_true", help="list, remove nothing")
-    parser.add_argument("--all", action="store_true", help="the course image too")
-    parser.add_argument(
-        "--stale",
-        action="store_true",
-        help="only leftovers of sessions whose process is gone",
-    )
+    parser.add_argument("--dry-run", action="store_true", help=t("cli.help.dry_run"))
+    parser.add_argument("--all", action="store_true", help=t("cli.help.all"))
+    parser.add_argument("--stale", action="store_true", help=t("cli.help.stale"))
 
 
 def run_clean(args: argparse.Namespace) -> int:
+    from . import scratch
     from .engine import connect
     from .resources import clean
 
@@ -58,21 +53,28 @@ def run_clean(args: argparse.Namespace) -> int:
         include_course_image=args.all,
         stale_only=args.stale,
     )
+    # the sessions' scratch folders (bind-mount files, backups) of this user
+    results += scratch.clean(dry_run=args.dry_run, stale_only=args.stale)
     if not results:
-        print("nothing to clean: the engine holds no course resources")
+        print(t("cli.clean.nothing"))
     failed = 0
     for r in results:
-        verb = "would remove" if args.dry_run else ("removed" if r.removed else "KEPT")
-        print(
-            f"{verb:<12} {r.item.kind:<9} {r.item.name}  (chapter {r.item.chapter or '?'})"
-            + (f": {r.error}" if r.error and not args.dry_run else "")
+        verb = "would_remove" if args.dry_run else ("removed" if r.removed else "kept")
+        row = t(
+            "cli.clean.row",
+            verb=t(f"cli.clean.{verb}"),
+            kind=r.item.kind,
+            name=r.item.name,
+            chapter=r.item.chapter or "?",
         )
+        error = t("cli.clean.error", error=r.error) if r.error else ""
+        print(row + ("" if args.dry_run else error))
         failed += not r.removed and not args.dry_run
     return 1 if failed else 0
 
 
 def configure_image(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--no-pull", action="store_true", help="never try a registry")
+    parser.add_argument("--no-pull", action="store_true", help=t("cli.help.no_pull"))
 
 
 def run_image(args: argparse.Namespace) -> int:
@@ -80,7 +82,15 @@ def run_image(args: argparse.Namespace) -> int:
     from .images import ensure_course_image
 
     result = ensure_course_image(connect(), allow_pull=not args.no_pull)
-    print(f"{result.image_ref} ({result.source}, {result.elapsed_s:.1f} s)")
+    source = t(f"cli.image.{result.source}")
+    print(
+        t(
+            "cli.image.done",
+            image=result.image_ref,
+            source=source,
+            seconds=result.elapsed_s,
+        )
+    )
     return 0
 
 
@@ -106,7 +116,8 @@ def run_record(args: argparse.Namespace) -> int:
         return code
     client = connect()
     target = (args.into or recorded.recorded_dir()) / "volumes.json"
-    print(f"installed {volumes.record(client, ensure_image(client), target)}")
+    installed = volumes.record(client, ensure_image(client), target)
+    print(t("cli.record.installed", path=installed))
     return 0
 
 
@@ -118,7 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--version", action="version", version=f"dockcourse {__version__}"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, (module_name, help_text) in SUBCOMMANDS.items():
+    for name, module_name in SUBCOMMANDS.items():
+        help_text = t(f"cli.help.{name}")
         sp = sub.add_parser(name, help=help_text, description=help_text)
         module = import_module(module_name)
         if module_name == __name__:
@@ -138,16 +150,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.handler(args)
     except (EngineUnavailable, ImageUnavailable) as exc:
-        print(f"dockcourse {args.command}: {exc.cause}\n  → {exc.fix}", file=sys.stderr)
+        message = t("cli.failed", command=args.command, cause=exc.cause, fix=exc.fix)
+        print(message, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"dockcourse {args.command}: interrupted", file=sys.stderr)
+        print(t("cli.interrupted", command=args.command), file=sys.stderr)
         return 130
     except Exception as exc:  # an engine error we did not predict: still no traceback
         import docker.errors
 
         if isinstance(exc, docker.errors.DockerException):
-            print(f"dockcourse {args.command}: Docker said: {exc}", file=sys.stderr)
+            said = t("cli.docker_said", command=args.command, error=exc)
+            print(said, file=sys.stderr)
             return 1
         raise
     return code

@@ -38,7 +38,13 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .engine import EngineUnavailable, connect, resolve_endpoint
+from .engine import (
+    EngineUnavailable,
+    connect,
+    describe_source,
+    engine_product,
+    resolve_endpoint,
+)
 from .text import aligned_lines, t
 
 if TYPE_CHECKING:
@@ -438,19 +444,51 @@ def using(name: str) -> Iterator[list[str]]:
                 os.environ[key] = value
 
 
-def engine_label(version: Mapping[str, Any]) -> str:
-    """``Docker Engine 20.10.24 (API 1.41)`` from what ``/version`` returns."""
+def engine_label(
+    version: Mapping[str, Any], info: Mapping[str, Any] | None = None
+) -> str:
+    """``Docker Engine 20.10.24 (API 1.41)`` (``Podman 4.3.1 (API 1.41)``…) from what
+    ``/version`` returns."""
     return t(
         "contexts.engine",
+        product=engine_product(version, info or {}),
         version=version.get("Version", "?"),
         api=version.get("ApiVersion", "?"),
     )
 
 
+#: ``/info`` fields that stay put while an engine runs and differ between engines (used
+#: when the engine's ``ID`` is not stable: Podman makes up a new one for every call).
+_STABLE_INFO = (
+    "Name",
+    "DockerRootDir",
+    "ServerVersion",
+    "KernelVersion",
+    "OperatingSystem",
+    "Architecture",
+    "NCPU",
+    "MemTotal",
+    "Driver",
+)
+
+
+def identity_from(first: Mapping[str, Any], second: Mapping[str, Any]) -> str:
+    """What tells two engines apart, from two ``/info`` answers of the same engine: its
+    ``ID`` when both answers agree on it (Docker), else the fields in ``_STABLE_INFO``."""
+    engine_id = str(first.get("ID") or "")
+    if engine_id and engine_id == str(second.get("ID") or ""):
+        return f"id:{engine_id}"
+    return "info:" + "|".join(str(first.get(key, "")) for key in _STABLE_INFO)
+
+
 def engine_id(client: docker.DockerClient) -> str:
-    """What tells two engines apart: the daemon's ID (its name if an engine has none)."""
-    info: dict[str, Any] = client.info()
-    return str(info.get("ID") or info.get("Name") or "")
+    """What tells two engines apart: the daemon's ``ID`` when it is stable, otherwise
+    its name, storage root, versions and size (see :func:`identity_from`)."""
+    first: dict[str, Any] = client.info()
+    if not first.get("ID"):
+        return identity_from(first, first)
+    second: dict[str, Any] = client.info()
+    return identity_from(first, second)
 
 
 def follow(name: str, reference: docker.DockerClient | None = None) -> dict[str, Any]:
@@ -461,6 +499,7 @@ def follow(name: str, reference: docker.DockerClient | None = None) -> dict[str,
         client = connect()
         try:
             version: dict[str, Any] = client.version()
+            info: dict[str, Any] = client.info()
             answered = engine_id(client)
         finally:
             client.close()
@@ -468,7 +507,7 @@ def follow(name: str, reference: docker.DockerClient | None = None) -> dict[str,
         "context": name,
         "source": endpoint.source,
         "url": endpoint.url,
-        "engine": engine_label(version),
+        "engine": engine_label(version, info),
         "hidden": hidden,
     }
     if reference is not None:
@@ -567,7 +606,7 @@ def precedence(name: str) -> list[dict[str, Any]]:
         if not flag:
             env = _env(changes)
             endpoint = resolve_endpoint(env)
-            row["course"] = f"{endpoint.source} → {endpoint.url}"
+            row["course"] = f"{describe_source(endpoint.source)} → {endpoint.url}"
         rows.append(row)
     return rows
 

@@ -86,6 +86,15 @@ class EngineInfo:
     ncpu: int
     mem_bytes: int
     rootless: bool
+    #: "Docker Engine", "Podman", "Docker Desktop"…: what answers, named truthfully.
+    product: str = "Docker Engine"
+    #: "local" (this kernel), "vm" (a VM on this computer: Docker Desktop, colima, a
+    #: Podman machine) or "remote"; "" when it cannot be told.
+    placement: str = ""
+
+    @property
+    def is_podman(self) -> bool:
+        return self.product.startswith("Podman")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -336,6 +345,79 @@ def connect(
         raise classify(exc, endpoint) from exc
 
 
+#: Architecture names as ``uname -m`` prints them; engines say ``amd64``/``arm64``.
+_ARCH_ALIASES = {
+    "amd64": "x86_64",
+    "x86-64": "x86_64",
+    "x64": "x86_64",
+    "arm64": "aarch64",
+    "armv8": "aarch64",
+    "arm": "armv7l",
+    "armhf": "armv7l",
+    "386": "i686",
+    "i386": "i686",
+}
+
+
+def normalize_arch(arch: str) -> str:
+    """One name per CPU architecture: ``amd64`` is ``x86_64``, ``arm64`` is ``aarch64``."""
+    name = arch.strip().lower()
+    return _ARCH_ALIASES.get(name, name)
+
+
+def engine_product(version: Mapping[str, Any], info: Mapping[str, Any]) -> str:
+    """What the engine is, from ``/version`` and ``/info``: "Podman", "Docker Desktop",
+    "Docker Engine"."""
+    names = [str(c.get("Name", "")) for c in version.get("Components") or []]
+    platform_name = str((version.get("Platform") or {}).get("Name", ""))
+    if any(name.lower().startswith("podman") for name in names) or (
+        "podman" in str(info.get("DockerRootDir", "")).lower()
+        or "/containers/storage" in str(info.get("DockerRootDir", ""))
+    ):
+        return "Podman"
+    if (
+        "docker desktop"
+        in (platform_name + " " + str(info.get("OperatingSystem", ""))).lower()
+    ):
+        return "Docker Desktop"
+    return "Docker Engine"
+
+
+def product_of(client: docker.DockerClient) -> str:
+    """:func:`engine_product` of the engine ``client`` talks to."""
+    return engine_product(client.version(), client.info())
+
+
+def engine_placement(
+    endpoint: Endpoint,
+    info: Mapping[str, Any],
+    *,
+    local_kernel: str | None = None,
+) -> str:
+    """Whether the engine runs on this kernel ("local"), in a VM here ("vm") or elsewhere
+    ("remote"); "" when it cannot be told.
+
+    A unix socket whose engine reports another kernel is a VM behind a forwarded socket
+    (Docker Desktop, colima, a Podman machine); TCP or SSH to a loopback address with
+    another kernel is a VM too; any other address is remote.
+    """
+    import platform
+
+    here = platform.release() if local_kernel is None else local_kernel
+    kernel = str(info.get("KernelVersion", ""))
+    same_kernel = bool(kernel) and bool(here) and kernel == here
+    parsed = urlparse(endpoint.url)
+    if parsed.scheme in ("unix", "http+unix", "npipe"):
+        if not kernel or not here:
+            return ""
+        return "local" if same_kernel else "vm"
+    host = (parsed.hostname or "").lower()
+    loopback = host in ("localhost", "::1") or host.startswith("127.")
+    if loopback:
+        return "local" if same_kernel else "vm"
+    return "remote"
+
+
 def engine_info(client: docker.DockerClient) -> EngineInfo:
     """Versions, platform, storage driver and cgroup version of the engine."""
     info: dict[str, Any] = client.info()
@@ -358,7 +440,10 @@ def engine_info(client: docker.DockerClient) -> EngineInfo:
         name=str(info.get("Name", "?")),
         ncpu=int(info.get("NCPU", 0)),
         mem_bytes=int(info.get("MemTotal", 0)),
-        rootless=any("rootless" in str(opt) for opt in security),
+        rootless=any("rootless" in str(opt) for opt in security)
+        or bool(info.get("Rootless")),
+        product=engine_product(version, info),
+        placement=engine_placement(endpoint, info),
     )
 
 

@@ -1,9 +1,10 @@
 """Fonts for plot text: Japanese labels need a font that has the glyphs.
 
 matplotlib's default (DejaVu Sans) has no kana or kanji and draws empty boxes. ``plot_style``
-puts the first installed CJK font in front of the default for the duration of one plot (no
-global rcParams change); when none is installed it says once what to install, and the plot
-falls back to English text. Used by every plot of the Japanese edition (``plots.py``).
+puts the first installed CJK font in front of the default for the duration of one plot (it
+changes, then restores, the two font settings and nothing else); when none is installed it
+says once what to install, and the plot falls back to English text. Used by every plot of
+the Japanese edition (``plots.py``).
 """
 
 from __future__ import annotations
@@ -70,8 +71,6 @@ def plot_style(lang: str | None = None) -> Iterator[str]:
     course's language); without a Japanese font the catalogue falls back to English for
     the block. Yields the language in use. Fonts are looked up when a figure is drawn,
     so a figure saved after the block needs :func:`pin_fonts` (``localized`` does it)."""
-    import matplotlib as mpl
-
     wanted = lang or current_language()
     usable = plot_language(wanted)
     if usable != wanted:
@@ -86,9 +85,30 @@ def plot_style(lang: str | None = None) -> Iterator[str]:
     if family is None:
         yield usable
         return
-    sans = [family, *mpl.rcParams["font.sans-serif"]]
-    with mpl.rc_context({"font.family": "sans-serif", "font.sans-serif": sans}):
+    with _cjk_first(family):
         yield usable
+
+
+@contextmanager
+def _cjk_first(family: str) -> Iterator[None]:
+    """Put ``family`` first for the block, then put back the two font settings only.
+
+    Not ``matplotlib.rc_context``, which restores *every* rcParam on exit. In a notebook,
+    the first figure of the kernel loads the inline backend, and loading it turns
+    matplotlib's interactive mode on; when that first figure is drawn inside an
+    rc_context, leaving the block turns interactive mode off again, and every later
+    figure of the kernel is drawn but never displayed (chapter 01 lost two plots so)."""
+    import matplotlib as mpl
+
+    saved_family = mpl.rcParams["font.family"]
+    saved_sans = mpl.rcParams["font.sans-serif"]
+    mpl.rcParams["font.family"] = "sans-serif"
+    mpl.rcParams["font.sans-serif"] = [family, *saved_sans]
+    try:
+        yield
+    finally:
+        mpl.rcParams["font.family"] = saved_family
+        mpl.rcParams["font.sans-serif"] = saved_sans
 
 
 def localized(plot: Callable[P, R]) -> Callable[P, R]:

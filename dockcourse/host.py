@@ -29,6 +29,9 @@ KVM_API_VERSION = 12
 #: The namespaces a container gets (besides cgroup and user), as ``unshare`` flags.
 UNSHARE_FLAGS = ("--pid", "--fork", "--mount", "--uts", "--ipc", "--net")
 UNSHARE_TIMEOUT_S = 10.0
+#: A random ID the kernel makes at each boot; not namespaced, so a container sees its
+#: kernel's. Two processes see the same one exactly when they run on the same kernel.
+BOOT_ID_FILE = "/proc/sys/kernel/random/boot_id"
 
 
 def kernel_install_hint() -> str:
@@ -217,6 +220,25 @@ def unshare_available() -> tuple[bool, str]:
     """Whether a program can run in fresh pid/mount/uts/ipc/net namespaces, and why."""
     argv, reason = unshare_command(["true"])
     return argv is not None, reason
+
+
+def boot_id(path: str = BOOT_ID_FILE) -> str:
+    """This kernel's boot ID ("" where there is none: not Linux, or unreadable)."""
+    try:
+        with open(path, encoding="ascii") as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+def same_kernel(engine_boot_id: str, path: str = BOOT_ID_FILE) -> bool | None:
+    """Whether a boot ID read in a container is this kernel's; None when either side
+    has none (then nothing can be said)."""
+    ours = boot_id(path)
+    theirs = engine_boot_id.strip()
+    if not ours or not theirs:
+        return None
+    return ours == theirs
 
 
 def cpu_model() -> str:

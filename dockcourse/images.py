@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .engine import call_timeout
+from .engine import call_timeout, normalize_arch
 from .resources import (
     IMAGE_PREFIX,
     LABEL_CHAPTER,
@@ -137,7 +137,7 @@ def find_static_busybox(
             reasons.append(f"{candidate}: not an ELF executable")
         elif not facts[0]:
             reasons.append(f"{candidate}: dynamically linked (install busybox-static)")
-        elif ELF_MACHINES.get(arch) not in (None, facts[1]):
+        elif ELF_MACHINES.get(normalize_arch(arch)) not in (None, facts[1]):
             reasons.append(
                 f"{candidate}: built for another CPU than the engine's {arch}"
             )
@@ -204,8 +204,10 @@ def _build_log_error(chunks: Iterable[dict[str, Any]]) -> str:
 
 
 def _course_image_changes() -> list[str]:
-    own = " ".join(f'{key}="{value}"' for key, value in course_image_labels().items())
-    return [*IMAGE_CHANGES, f"LABEL {own}"]
+    """One ``LABEL`` instruction per label: Podman reads a multi-pair ``LABEL`` in
+    ``--change`` as a single label."""
+    own = [f'LABEL {key}="{value}"' for key, value in course_image_labels().items()]
+    return [*IMAGE_CHANGES, *own]
 
 
 def course_image_labels() -> dict[str, str]:
@@ -223,15 +225,20 @@ def build_course_image(
     """Make the FROM-scratch image: ``docker import`` of a root filesystem (one call,
     a fraction of a second), or a Dockerfile build when the host cannot list applets."""
     applets = applet_paths(busybox) if use_import else None
-    repository, tag = image_ref.rsplit(":", 1)
     with call_timeout(client, BUILD_TIMEOUT_S):
         if applets is not None:
+            # The tag goes inside ``repo``: Podman ignores a separate ``tag=`` on import
+            # (podman#18597); Docker accepts both forms.
             client.api.import_image_from_data(
                 rootfs_tar(busybox, applets),
-                repository=repository,
-                tag=tag,
+                repository=image_ref,
                 changes=_course_image_changes(),
             )
+            if not image_present(client, image_ref):
+                raise ImageUnavailable(
+                    f"importing {image_ref} did not give the image its name",
+                    "run `dockcourse doctor` and see its advice",
+                )
             return
         context = _dockerfile_context(busybox)
         log = client.api.build(
@@ -295,7 +302,7 @@ def pull_course_image(client: docker.DockerClient, image_ref: str) -> None:
         )
         if error:
             raise docker.errors.APIError(error)
-        own = _course_image_changes()[-1]
+        own = "\n".join(_course_image_changes()[len(IMAGE_CHANGES) :])
         dockerfile = f"FROM {UPSTREAM_IMAGE}\n{own}\n".encode()
         log = client.api.build(
             fileobj=io.BytesIO(dockerfile), tag=image_ref, rm=True, decode=True

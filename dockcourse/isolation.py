@@ -1,10 +1,12 @@
 """Chapter 02's machinery: what isolates a container, measured on the engine.
 
 - :func:`container_namespaces`: the namespaces of two ordinary containers and of one
-  started with ``--pid=host``, read while all three run, beside the notebook's own when
-  the engine runs on this machine; :func:`namespace_table` prints them.
+  started with ``--pid=host``, read while all three run, beside the host's: the
+  notebook's own when the engine runs on this machine, else those of a helper container
+  that shares the engine host's namespaces; :func:`namespace_table` prints them.
 - :func:`host_view`: a running container seen from the host: ``State.Pid``,
-  ``/proc/<pid>/cmdline``, ``NSpid`` and its parent, when the engine is local.
+  ``/proc/<pid>/cmdline``, ``NSpid`` and its parent, when the engine is local; when it
+  is not, why not, decided by evidence (the kernel's boot ID), not by the endpoint.
 - :func:`oom_kill`: a container that outgrows its memory limit, and what
   ``docker inspect`` says afterwards.
 - :func:`sample_cpu`: CPU use of a limited and an unlimited busy container over time,
@@ -26,7 +28,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
 
-from .engine import call_timeout, resolve_endpoint
+from .engine import call_timeout, product_of, resolve_endpoint
 from .resources import course_container
 from .text import aligned_lines, t
 
@@ -50,6 +52,27 @@ BUSY_LOOP = "while :; do :; done"
 #: A memory hog: ``tail`` keeps the "last line" of an endless stream without newlines.
 MEMORY_HOG = "tail /dev/zero"
 KEEP_ALIVE = ["sleep", "120"]
+#: The host reference for an engine this notebook cannot see: a container that shares
+#: every namespace Docker lets it share with the engine's host (a container always gets
+#: its own mnt), then the same without the options an engine may refuse.
+ENGINE_HOST_ATTEMPTS: tuple[tuple[dict[str, str], tuple[str, ...]], ...] = (
+    (
+        {
+            "pid_mode": "host",
+            "network_mode": "host",
+            "ipc_mode": "host",
+            "uts_mode": "host",
+            "userns_mode": "host",
+            "cgroupns": "host",
+        },
+        # time: Docker never makes a time namespace, so every container has the host's
+        ("cgroup", "ipc", "net", "pid", "time", "user", "uts"),
+    ),
+    (
+        {"pid_mode": "host", "network_mode": "host", "ipc_mode": "host"},
+        ("ipc", "net", "pid", "time"),
+    ),
+)
 WAIT_TIMEOUT_S = 30.0
 _NS_LINE = re.compile(r"^(\w+)\s+\w+:\[(\d+)\]$")
 
@@ -130,10 +153,15 @@ def container_namespaces(
     All three run at the same time while they are read: a namespace's number is only
     unique while the namespace exists, and the kernel reuses it soon after. ``host`` is
     this Python process's (the notebook's) namespaces when the engine shares this
-    kernel, else None (Docker Desktop, a remote engine).
+    kernel and PID namespace (``host_source`` "notebook"); otherwise (Docker Desktop,
+    colima, a VM, a remote engine) those of a helper container run with
+    ``--pid/--network/--ipc/--uts/--userns/--cgroupns=host`` (``host_source``
+    "engine"; its ``mnt`` is left out, a container never shares it), or None when the
+    engine refuses such a container.
     """
     found: dict[str, dict[str, int]] = {}
     local = False
+    engine_host: dict[str, int] | None = None
     with ExitStack() as stack:
         running = {
             key: stack.enter_context(
@@ -155,10 +183,45 @@ def container_namespaces(
         first = running["a"]
         pid = int(client.api.inspect_container(first.id)["State"].get("Pid") or 0)
         local = container_is_local(first.id, pid)
+        if not local:
+            engine_host = _engine_host_namespaces(client, image_ref, chapter, stack)
+    if local:
+        return {
+            "containers": found,
+            "host": own_namespaces(),
+            "host_source": "notebook",
+        }
     return {
         "containers": found,
-        "host": own_namespaces() if local else None,
+        "host": engine_host,
+        "host_source": "engine" if engine_host else None,
     }
+
+
+def _engine_host_namespaces(
+    client: docker.DockerClient, image_ref: str, chapter: str, stack: ExitStack
+) -> dict[str, int] | None:
+    """The engine host's namespaces, read in a container that shares them (kept
+    running in ``stack`` beside the others, so no number is reused meanwhile)."""
+    import docker.errors
+
+    for options, shared in ENGINE_HOST_ATTEMPTS:
+        try:
+            container = stack.enter_context(
+                _running(
+                    client,
+                    image_ref,
+                    KEEP_ALIVE,
+                    chapter=chapter,
+                    purpose="ns-host",
+                    **options,
+                )
+            )
+        except docker.errors.APIError:
+            continue
+        listing = parse_ns_listing(_exec_output(container, ["sh", "-c", NS_SCRIPT]))
+        return {kind: value for kind, value in listing.items() if kind in shared}
+    return None
 
 
 def relation(value: int | None, host: int | None, earlier: Mapping[str, int]) -> str:
@@ -186,10 +249,18 @@ def namespace_table(data: Mapping[str, Any], *, ids: bool = False) -> str:
     """
     containers: Mapping[str, Mapping[str, int]] = data["containers"]
     host: Mapping[str, int] | None = data.get("host")
+    # recorded data from before host_source existed: the host was always the notebook's
+    source = data.get("host_source", "notebook" if host is not None else None)
     columns = list(containers)
     heads = [t(f"plot.02.ns.col.{key}") for key in columns]
     if ids and host is not None:
-        heads.append(t("plot.02.ns.col.host"))
+        heads.append(
+            t(
+                "plot.02.ns.col.engine_host"
+                if source == "engine"
+                else "plot.02.ns.col.host"
+            )
+        )
     rows = [[t("plot.02.ns.col.kind"), *heads]]
     for kind in NS_KINDS:
         cells = [kind]
@@ -214,6 +285,8 @@ def namespace_table(data: Mapping[str, Any], *, ids: bool = False) -> str:
     lines = aligned_lines(rows)
     if host is None and not ids:
         lines.append(t("plot.02.ns.no_host"))
+    if host is not None and source == "engine" and not ids:
+        lines.append(t("plot.02.ns.engine_host_note"))
     return "\n".join(lines)
 
 
@@ -244,9 +317,13 @@ def host_view(
     Always: its name, the command and ``State.Pid`` from inspect. When the engine runs
     on this kernel (``local``): the host's ``/proc/<pid>/cmdline``, ``NSpid`` (its PID on
     the host and inside), its user IDs as the host sees them, and its parent process.
-    Otherwise ``reason`` says why not: "desktop" (Docker Desktop's VM), "remote" (an
-    engine on another machine) or "hidden" (this notebook runs in another PID namespace,
-    e.g. in a container itself).
+    Otherwise ``reason`` says why not, from evidence rather than from the endpoint's
+    scheme: "desktop" (Docker Desktop's VM, by its name); "hidden" when the container
+    sees this kernel's boot ID (same kernel, but this notebook runs in another PID
+    namespace, e.g. in a container itself); for another kernel, "vm" when the endpoint
+    is on this machine (a unix socket or a loopback address, forwarded into a VM as
+    colima and Docker Desktop do, or tunnelled) and "remote" otherwise. ``kernel`` is
+    the engine's kernel release and ``endpoint`` where the engine was reached.
     """
     with _running(client, image_ref, KEEP_ALIVE, chapter=chapter, purpose="proc") as c:
         state = client.api.inspect_container(c.id)["State"]
@@ -258,7 +335,7 @@ def host_view(
             "local": container_is_local(c.id, pid, proc_root),
         }
         if not view["local"]:
-            view["reason"] = _not_local_reason(client)
+            view.update(_not_local_reason(client, c))
             return view
         status = _proc_status(pid, proc_root)
         ppid = int(status.get("PPid", "0") or 0)
@@ -273,13 +350,40 @@ def host_view(
     return view
 
 
-def _not_local_reason(client: docker.DockerClient) -> str:
-    system = str(client.info().get("OperatingSystem", ""))
-    if "Docker Desktop" in system:
-        return "desktop"
-    if resolve_endpoint().unix_path is None:
-        return "remote"
-    return "hidden"
+def endpoint_is_on_this_machine(url: str) -> bool:
+    """A unix socket, or TCP/SSH to a loopback address: the engine is reached here,
+    whatever it runs on behind it (a forwarded port or socket, a tunnel)."""
+    import ipaddress
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url if "://" in url else f"tcp://{url}")
+    if parsed.scheme in ("unix", "http+unix", "npipe"):
+        return True
+    name = parsed.hostname or ""
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _not_local_reason(
+    client: docker.DockerClient, container: Container
+) -> dict[str, str]:
+    info = client.info()
+    kernel = str(info.get("KernelVersion", "") or "?")
+    endpoint = resolve_endpoint().url
+    found = {"kernel": kernel, "endpoint": endpoint}
+    if "Docker Desktop" in str(info.get("OperatingSystem", "")):
+        return {**found, "reason": "desktop"}
+    from .host import BOOT_ID_FILE, same_kernel
+
+    if same_kernel(_exec_output(container, ["cat", BOOT_ID_FILE])):
+        return {**found, "reason": "hidden"}
+    if endpoint_is_on_this_machine(endpoint):
+        return {**found, "reason": "vm"}
+    return {**found, "reason": "remote"}
 
 
 def host_view_lines(view: Mapping[str, Any]) -> str:
@@ -289,7 +393,13 @@ def host_view_lines(view: Mapping[str, Any]) -> str:
         str(view["state_pid"]),
     ]
     if not view.get("local"):
-        lines.append(t(f"plot.02.host.{view.get('reason', 'hidden')}"))
+        lines.append(
+            t(
+                f"plot.02.host.{view.get('reason', 'hidden')}",
+                kernel=view.get("kernel", "?"),
+                endpoint=view.get("endpoint", "?"),
+            )
+        )
         return "\n".join(lines)
     pid = view["state_pid"]
     nspid = view.get("nspid") or [pid]
@@ -326,7 +436,7 @@ def oom_kill(
     host = found.get("HostConfig", {})
     name = str(found.get("Name", "")).lstrip("/")
     line = run_command_line(image_ref, command, {"name": name, **options}, detach=True)
-    return {
+    result: dict[str, Any] = {
         "name": name,
         "command": line.replace("docker run -d", "docker run"),
         "State": {
@@ -334,6 +444,33 @@ def oom_kill(
         },
         "HostConfig": {key: host.get(key) for key in ("Memory", "MemorySwap")},
     }
+    if oom_flag_missing(result):
+        result["note"] = t("plot.02.oom.engine_gap", engine=product_of(client))
+        print(result["note"])
+    return result
+
+
+def oom_flag_missing(result: Mapping[str, Any]) -> bool:
+    """Killed by SIGKILL (exit 137) under a memory limit, yet ``OOMKilled`` is false:
+    the engine does not report the kernel's OOM kill (Podman 4's compatible API)."""
+    state, limits = result.get("State") or {}, result.get("HostConfig") or {}
+    return (
+        state.get("OOMKilled") is False
+        and state.get("ExitCode") == 137
+        and bool(limits.get("Memory"))
+    )
+
+
+def throttling_missing(usage: Mapping[str, Any]) -> bool:
+    """A CPU limit, samples of the limited container, yet no CFS period counted: the
+    engine's stats leave the throttling counters at zero (Podman on cgroup v1)."""
+    limited = (usage.get("series") or {}).get("limited") or {}
+    throttling = usage.get("throttling") or {}
+    return (
+        bool(usage.get("limit_cpus"))
+        and len(limited.get("cpus") or []) > 1
+        and not throttling.get("periods")
+    )
 
 
 _DOCKER_TIME = re.compile(r"^(.+T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?$")
@@ -475,7 +612,7 @@ def sample_cpu(
     start = min(reads) if reads else 0.0
     limited = collected["limited"]
     online = max((s["online_cpus"] for s in limited), default=0)
-    return {
+    usage: dict[str, Any] = {
         "limit_cpus": cpus,
         "online_cpus": online,
         "series": {key: cpu_rates(collected[key], start) for key in options},
@@ -494,12 +631,16 @@ def sample_cpu(
             for key, opts in options.items()
         },
     }
+    if throttling_missing(usage):
+        usage["note"] = t("plot.02.cpu.engine_gap", engine=product_of(client))
+        print(usage["note"])
+    return usage
 
 
 def _progress(total: int) -> Any:
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=t("plot.02.cpu.progress"), unit="sample")
+    return tqdm(total=total, desc=t("plot.02.cpu.progress"), unit=t("plot.02.cpu.unit"))
 
 
 def blkio_weight_warnings(
@@ -537,6 +678,7 @@ def run_label(session: Session) -> str:
     if session.live and engine is not None:
         return t(
             "plot.02.cpu.live",
+            product=engine.product,
             version=engine.version,
             os_arch=f"{engine.os}/{engine.arch}",
             cgroup=engine.cgroup_version,

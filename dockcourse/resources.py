@@ -117,6 +117,65 @@ def course_filter(*, key: str = LABEL_COURSE, **extra: str) -> dict[str, list[st
     return {"label": wanted}
 
 
+def matches(found: dict[str, str] | None, flt: dict[str, list[str]]) -> bool:
+    """Whether ``found`` labels satisfy every ``key=value`` of a :func:`course_filter`."""
+    have = found or {}
+    for wanted in flt.get("label", []):
+        key, _, value = wanted.partition("=")
+        if have.get(key) != value:
+            return False
+    return True
+
+
+def first_label_only(flt: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The engine gets one label to filter by; :func:`matches` checks the rest.
+
+    Podman's API answers an image filter with two labels with nothing (podman#18092).
+    """
+    return {"label": flt["label"][:1]}
+
+
+#: Registry and local prefixes engines put in front of a name: Podman reports
+#: ``docker.io/dockcourse/x:1`` and ``localhost/dockcourse/x:1`` where Docker says
+#: ``dockcourse/x:1``.
+_REF_PREFIXES = ("docker.io/library/", "docker.io/", "index.docker.io/", "localhost/")
+
+
+def normalize_ref(ref: str) -> str:
+    """An image reference as Docker prints it (``dockcourse/x:1``, ``busybox:1.36``)."""
+    ref = ref.strip()
+    for prefix in _REF_PREFIXES:
+        if ref.startswith(prefix):
+            return ref[len(prefix) :]
+    return ref
+
+
+def repo_tags(image: dict[str, Any]) -> list[str]:
+    """An image's tags (``RepoTags`` of a listing or an inspect), normalised, no
+    ``<none>``."""
+    tags = [normalize_ref(str(tag)) for tag in image.get("RepoTags") or []]
+    return [tag for tag in tags if tag and not tag.startswith("<none>")]
+
+
+def same_ref(a: str, b: str) -> bool:
+    """Whether two references name the same image (``docker.io/x:1`` is ``x:1``)."""
+    return normalize_ref(a) == normalize_ref(b)
+
+
+def full_image_id(image_id: str) -> str:
+    """``sha256:<64 hex>``: Podman answers a commit (and ``history``, ``system df``)
+    with the bare hex, and then refuses to look an image up by it."""
+    bare = image_id.strip()
+    if re.fullmatch(r"[0-9a-f]{64}", bare):
+        return f"sha256:{bare}"
+    return bare
+
+
+def short_id(image_id: str) -> str:
+    """12 hex digits of an image id, with or without its ``sha256:`` prefix."""
+    return image_id.split(":", 1)[-1][:12]
+
+
 _UNSAFE = re.compile(r"[^a-zA-Z0-9_.-]+")
 
 
@@ -169,16 +228,23 @@ def list_owned(
     if chapter:
         extra[LABEL_CHAPTER] = chapter
     flt = course_filter(**extra)
+    one = first_label_only(flt)
     found: list[Owned] = []
-    for c in client.api.containers(all=True, filters=flt):
-        name = (c.get("Names") or ["/?"])[0].lstrip("/")
-        found.append(Owned("container", c["Id"], name, c.get("Labels") or {}))
-    for n in client.api.networks(filters=flt):
-        found.append(Owned("network", n["Id"], n["Name"], n.get("Labels") or {}))
-    for v in client.api.volumes(filters=flt).get("Volumes") or []:
-        found.append(Owned("volume", v["Name"], v["Name"], v.get("Labels") or {}))
-    for i in client.api.images(filters=course_filter(key=LABEL_IMAGE, **extra)):
-        tags = [tag for tag in i.get("RepoTags") or [] if tag != "<none>:<none>"]
+    for c in client.api.containers(all=True, filters=one):
+        if matches(c.get("Labels"), flt):
+            name = (c.get("Names") or ["/?"])[0].lstrip("/")
+            found.append(Owned("container", c["Id"], name, c.get("Labels") or {}))
+    for n in client.api.networks(filters=one):
+        if matches(n.get("Labels"), flt):
+            found.append(Owned("network", n["Id"], n["Name"], n.get("Labels") or {}))
+    for v in client.api.volumes(filters=one).get("Volumes") or []:
+        if matches(v.get("Labels"), flt):
+            found.append(Owned("volume", v["Name"], v["Name"], v.get("Labels") or {}))
+    image_flt = course_filter(key=LABEL_IMAGE, **extra)
+    for i in client.api.images(filters=first_label_only(image_flt)):
+        if not matches(i.get("Labels"), image_flt):
+            continue
+        tags = repo_tags(i)
         item = Owned(
             "image", i["Id"], ",".join(tags) or i["Id"][:19], i.get("Labels") or {}
         )
@@ -260,7 +326,7 @@ def _remove_image(client: docker.DockerClient, item: Owned) -> None:
     and whether tagged by them or dangling, it is theirs.
     """
     for tag in item.name.split(","):
-        if tag.startswith(IMAGE_PREFIX):
+        if normalize_ref(tag).startswith(IMAGE_PREFIX):
             client.api.remove_image(tag, noprune=False)
 
 
@@ -283,9 +349,16 @@ def clean(
     if stale_only:
         now, host = time.time(), host_identity()
         items = [item for item in items if is_stale(item, now=now, host=host)]
+    from .tagledger import untag  # tags the course made with the learner's names
+
     if dry_run:
-        return [Removal(item, False, "dry run") for item in items]
-    return remove(client, items)
+        return [Removal(item, False, "dry run") for item in items] + untag(
+            client, session=session, chapter=chapter, stale_only=stale_only, dry_run=True
+        )
+    removed = remove(client, items)
+    return removed + untag(
+        client, session=session, chapter=chapter, stale_only=stale_only
+    )
 
 
 def sweep_stale(client: docker.DockerClient) -> list[Removal]:
@@ -395,6 +468,23 @@ def run(
 
 class NameTaken(Exception):
     """A resource with that name exists already (perhaps the learner's): not reused."""
+
+
+#: How engines word a name conflict: Docker answers 409 ("Conflict. The container name
+#: … is already in use"), Podman 500 ("… that name is already in use").
+_CONFLICT_WORDS = ("already in use", "already exists", "name is in use")
+
+
+def is_name_conflict(exc: BaseException) -> bool:
+    """Whether an API error means "that name is taken", by status or by meaning."""
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    if status == 409:
+        return True
+    text = " ".join(
+        str(part or "") for part in (getattr(exc, "explanation", ""), exc)
+    ).lower()
+    return any(words in text for words in _CONFLICT_WORDS)
 
 
 @contextmanager

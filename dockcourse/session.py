@@ -7,14 +7,18 @@ exists, prints one status banner and returns the :class:`Session` the chapter us
 
 from __future__ import annotations
 
+import atexit
 import os
+import re
+import secrets
 import shlex
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import recorded, resources, transcripts
+from . import recorded, resources, scratch, transcripts
 from ._version import __version__
 from .engine import EngineInfo, EngineUnavailable, connect, describe_source, engine_info
 from .fonts import use_for_notebook
@@ -37,6 +41,18 @@ class RecordedMode(Exception):
     """An action that needs an engine was asked for in recorded mode."""
 
 
+class VolumeRefused(Exception):
+    """A mount names a volume the course did not make (or none at all): not mounted,
+    because ``docker run -v NAME:/path`` would quietly create an unlabelled volume that
+    the course could never clean, or hand the course a volume that is not its own."""
+
+
+#: How this session's tag and scratch folder are written in recordings, so that a
+#: recorded command line matches whoever replays it (another session, user, machine).
+TAG_TOKEN = "{session-tag}"
+SCRATCH_TOKEN = "{scratch}"
+
+
 @dataclass
 class Session:
     """What a chapter works with: the mode, the client, the course image."""
@@ -50,10 +66,131 @@ class Session:
     reason: str = ""  # why recorded mode was chosen
     provenance: recorded.Provenance | None = None
     notes: list[str] = field(default_factory=list)
+    #: Ends the names of this session's chapter resources (``name``), so that two
+    #: notebooks running the same chapter on one engine never meet.
+    tag: str = field(default_factory=lambda: secrets.token_hex(3))
+    _scratch: Path | None = field(default=None, repr=False)
+    _sees_files: bool | None = field(default=None, repr=False)
+    _told_unseen: bool = field(default=False, repr=False)
 
     @property
     def live(self) -> bool:
         return self.mode == "live"
+
+    def name(self, purpose: str) -> str:
+        """``dockcourse-<chapter>-<purpose>-<tag>``: this session's name for a volume or
+        container of the chapter (``course.name("myvolume")``)."""
+        stem = re.sub(r"[^a-z0-9.-]+", "-", purpose.lower()).strip("-.") or "x"
+        return f"{resources.NAME_PREFIX}{self.chapter}-{stem}-{self.tag}"
+
+    def image_name(self, purpose: str) -> str:
+        """``dockcourse/ch<chapter>-<purpose>:<tag>``: this session's name for an image."""
+        stem = re.sub(r"[^a-z0-9.-]+", "-", purpose.lower()).strip("-.") or "x"
+        return f"{resources.IMAGE_PREFIX}ch{self.chapter}-{stem}:{self.tag}"
+
+    @property
+    def scratch(self) -> Path:
+        """This session's scratch folder (0700, yours alone): files a chapter writes,
+        such as bind-mount sources and backups. ``clean()`` removes it."""
+        if self._scratch is None or not self._scratch.is_dir():
+            self._scratch = scratch.make(self.chapter)
+            atexit.register(scratch.remove, self._scratch)
+        return self._scratch
+
+    def engine_sees_files(self) -> bool:
+        """Whether the engine sees this notebook's files, so that a bind mount of the
+        scratch folder shows the container what is here (found out once, by a probe:
+        ``scratch.engine_sees``). False for an engine in a VM or on another machine
+        that does not share the folder."""
+        if self._sees_files is None:
+            self._sees_files = scratch.engine_sees(
+                self.require_client(),
+                self.image_ref or course_image_ref(),
+                self.scratch,
+                chapter=self.chapter,
+            )
+        return self._sees_files
+
+    def _to_record(self, value: Any) -> Any:
+        """``value`` as recordings keep it: this session's tag and scratch folder as
+        tokens (in strings, and in lists and dicts of them)."""
+        if isinstance(value, str):
+            if self._scratch is not None:
+                value = value.replace(str(self._scratch), SCRATCH_TOKEN)
+            return re.sub(rf"(?<=[-:]){re.escape(self.tag)}\b", TAG_TOKEN, value)
+        if isinstance(value, list):
+            return [self._to_record(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self._to_record(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self._to_record(v) for k, v in value.items()}
+        return value
+
+    def _from_record(self, value: Any) -> Any:
+        """A recorded value with the tokens turned into this session's tag and folder."""
+        if isinstance(value, str):
+            if SCRATCH_TOKEN in value:
+                value = value.replace(SCRATCH_TOKEN, str(self.scratch))
+            return value.replace(TAG_TOKEN, self.tag)
+        if isinstance(value, list):
+            return [self._from_record(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self._from_record(v) for k, v in value.items()}
+        return value
+
+    def _recall(self, line: str) -> resources.RunResult:
+        found = transcripts.recall(self.chapter, self._to_record(line))
+        return resources.RunResult(
+            found.exit_code,
+            self._from_record(found.output),
+            found.elapsed_s,
+            found.oom_killed,
+        )
+
+    def _remember(self, line: str, result: resources.RunResult) -> None:
+        transcripts.remember(
+            self.chapter,
+            self._to_record(line),
+            resources.RunResult(
+                result.exit_code,
+                self._to_record(result.output),
+                result.elapsed_s,
+                result.oom_killed,
+            ),
+        )
+
+    def _check_mounts(self, options: dict[str, Any]) -> None:
+        """Every named volume a container would mount exists and is the course's
+        (``VolumeRefused`` otherwise): never one the engine would create on the fly."""
+        import docker.errors
+
+        client = self.require_client()
+        for name in named_volumes(options):
+            try:
+                found = client.api.inspect_volume(name)
+            except docker.errors.NotFound:
+                raise VolumeRefused(t("mounts.volume_missing", name=name)) from None
+            if (found.get("Labels") or {}).get(resources.LABEL_COURSE) != "true":
+                raise VolumeRefused(t("mounts.volume_not_course", name=name))
+
+    def _binds_unseen(self, options: dict[str, Any]) -> list[str]:
+        """The bind-mount sources of ``options`` when the engine cannot see them."""
+        sources = bind_sources(options)
+        if not sources or self.engine_sees_files():
+            return []
+        return sources
+
+    def _say_unseen(self, key: str, **fields: str) -> None:
+        """Why a bind-mount result is the recorded one: in full the first time."""
+        print(t(key if not self._told_unseen else f"{key}_again", **fields))
+        self._told_unseen = True
+
+    def _recorded_label(self) -> str:
+        where = transcripts.chapter_provenance(self.chapter) or self.provenance
+        return t(
+            "mounts.recorded_on",
+            where=recorded.provenance_label(where) if where else "?",
+        )
 
     def require_client(self) -> docker.DockerClient:
         if self.client is None:
@@ -72,30 +209,45 @@ class Session:
         cmd = shell_argv(command)
         image = kwargs.pop("image", self.image_ref or course_image_ref())
         line = run_command_line(image, cmd, kwargs)
-        if self.live:
+        unseen = self._binds_unseen(kwargs) if self.live else []
+        if self.live and not unseen:
+            self._check_mounts(kwargs)
             result = resources.run(
                 self.require_client(), image, cmd, chapter=self.chapter, **kwargs
             )
-            transcripts.remember(self.chapter, line, result)
+            self._remember(line, result)
         else:
-            result = transcripts.recall(self.chapter, line)
+            result = self._recall(line)
         if show:
             print(f"$ {line}")
-            if not self.live and result.exit_code != transcripts.NOT_RECORDED:
+            if unseen:
+                self._say_unseen("mounts.bind_unseen", folder=unseen[0])
+                print(self._recorded_label())
+            elif not self.live and result.exit_code != transcripts.NOT_RECORDED:
                 print(t("session.recorded_output"))
             print(result.output, end="" if result.output.endswith("\n") else "\n")
         return result
 
-    def observe(self, key: str, measure: Callable[[], T]) -> T:
+    def observe(
+        self, key: str, measure: Callable[[], T], *, shared_files: bool = False
+    ) -> T:
         """``measure()`` on the live engine; in recorded mode, what it returned when the
         course was recorded. ``measure`` must return JSON-able data (dicts, lists, numbers,
         strings), which is what gets recorded. Used for anything richer than one
-        ``run`` (an inspect after an OOM kill, a timing series...)."""
-        if self.live:
+        ``run`` (an inspect after an OOM kill, a timing series...).
+
+        ``shared_files``: the value depends on the engine seeing this notebook's files
+        (what a container wrote through a bind mount); when the engine does not see
+        them, the recorded value is shown, and the reason."""
+        if self.live and not (shared_files and not self.engine_sees_files()):
             value = measure()
-            transcripts.remember_value(self.chapter, key, value)
+            transcripts.remember_value(self.chapter, key, self._to_record(value))
             return value
-        recalled: T = transcripts.recall_value(self.chapter, key)
+        recalled: T = self._from_record(transcripts.recall_value(self.chapter, key))
+        if self.live:
+            self._say_unseen("mounts.files_unseen")
+            print(self._recorded_label())
+            return recalled
         where = self.provenance
         print(
             t(
@@ -129,6 +281,7 @@ class Session:
                 print(t("session.recorded_action"))
             return name
         client = self.require_client()
+        self._check_mounts(kwargs)
         resources.remove_container_if_ours(client, name)
         all_labels = {**kwargs.pop("labels", {}), **resources.labels(self.chapter)}
         import docker.errors
@@ -138,7 +291,7 @@ class Session:
                 image, cmd, name=name, labels=all_labels, detach=True, **kwargs
             )
         except docker.errors.APIError as exc:
-            if exc.status_code == 409:  # the name is taken by someone else's container
+            if resources.is_name_conflict(exc):  # someone else's container has it
                 raise resources.NameTaken(t("session.name_taken", name=name)) from None
             raise
         return name
@@ -150,16 +303,21 @@ class Session:
         """A labelled container from the course image, removed when the block ends."""
         argv = None if command is None else shell_argv(command)
         image = kwargs.pop("image", self.image_ref)
+        self._check_mounts(kwargs)
         with resources.course_container(
             self.require_client(), image, argv, chapter=self.chapter, **kwargs
         ) as c:
             yield c
 
     def clean(self) -> list[resources.Removal]:
-        """Remove what this session created in this chapter (the chapter's last cell)."""
-        if self.client is None:
-            return []
-        removed = resources.clean_chapter(self.client, self.chapter)
+        """Remove what this session created in this chapter (the chapter's last cell),
+        and its scratch folder."""
+        removed: list[resources.Removal] = []
+        if self.client is not None:
+            removed = resources.clean_chapter(self.client, self.chapter)
+        if self._scratch is not None:
+            removed.append(scratch.remove(self._scratch))
+            self._scratch = None
         print(
             t(
                 "session.cleaned",
@@ -177,7 +335,12 @@ class Session:
         if self.live and self.engine is not None:
             e = self.engine
             lines = [
-                t("banner.live", version=e.version, api=e.api_version),
+                t(
+                    "banner.live",
+                    product=e.product,
+                    version=e.version,
+                    api=e.api_version,
+                ),
                 t(
                     "banner.engine",
                     os=e.os,
@@ -195,6 +358,35 @@ class Session:
             lines.append(t("banner.recorded_hint"))
         notes = [f"{NOTE_MARK}{note}" for note in self.notes]
         return "\n".join([head, *lines, *notes])
+
+
+def _mount_specs(options: dict[str, Any]) -> list[tuple[str, str]]:
+    """(type, source) of every mount in ``containers.create`` options: ``volumes`` as a
+    dict or as ``SRC:DST[:MODE]`` strings, and ``mounts``."""
+    found: list[tuple[str, str]] = []
+    volumes = options.get("volumes") or {}
+    sources = (
+        list(volumes)
+        if isinstance(volumes, dict)
+        else [str(v).split(":", 1)[0] for v in volumes if ":" in str(v)]
+    )
+    for source in sources:
+        kind = "bind" if source.startswith(("/", ".", "~")) else "volume"
+        found.append((kind, source))
+    for mount in options.get("mounts") or []:
+        spec = dict(mount)
+        found.append((str(spec.get("Type", "volume")), str(spec.get("Source") or "")))
+    return found
+
+
+def named_volumes(options: dict[str, Any]) -> list[str]:
+    """The named volumes a container with these options would mount."""
+    return [src for kind, src in _mount_specs(options) if kind == "volume" and src]
+
+
+def bind_sources(options: dict[str, Any]) -> list[str]:
+    """The host folders a container with these options would bind-mount."""
+    return [src for kind, src in _mount_specs(options) if kind == "bind"]
 
 
 def shell_argv(command: str | Sequence[str]) -> list[str]:
@@ -282,6 +474,10 @@ def setup(
     session = Session(
         chapter=chapter, mode="recorded", lang=language, image_ref=course_image_ref()
     )
+    # Scratch folders of sessions whose process is gone (a crash), in either mode.
+    folders = [r for r in scratch.clean(stale_only=True) if r.removed]
+    if folders:
+        session.notes.append(t("banner.swept", count=len(folders)))
     if chosen == "recorded":
         session.reason = t("session.forced_recorded", env=MODE_ENV)
     else:
@@ -314,4 +510,7 @@ def setup(
         session.notes.append(font_hint)
     if not quiet:
         print(session.banner())
+    from .cli_magic import register_magic  # %docker in the notebook (the layer above)
+
+    register_magic(session)
     return session

@@ -7,23 +7,203 @@ the recorded dataset that recorded mode (Binder) shows: ``dockcourse/data/record
 
     .venv/bin/python scripts/execute_notebooks.py            # every notebook
     .venv/bin/python scripts/execute_notebooks.py notebooks/en/00_start_here.ipynb
+
+What is stored is lean (:func:`lean`): what a reader of the stored notebook sees, and no more.
+Progress bars vanish when their cell finishes (``leave=False``), so they are not stored; the
+state of the widgets that stay (quizzes, the volume manager) keeps only the models those
+outputs show and only the values that differ from the widget's defaults (as ipywidgets'
+own ``embed`` with ``drop_defaults``); plots are stored at a fixed DPI as palette PNGs.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
+import io
 import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 CELL_TIMEOUT_S = 120
+#: 100 dpi keeps the plots' smallest annotations (7.5 pt) about 10 px high: readable.
+PLOT_DPI = 100
+#: A plot has a few hundred colours, mostly antialiasing shades. An octree palette of 256
+#: keeps every colour within 15/255 of the original (nothing a reader can see; median cut
+#: merges the series' colours at 128) and stores about a quarter of the RGBA PNG's bytes.
+PNG_COLOURS = 256
+KERNEL_ARGS = [
+    f"--InlineBackend.print_figure_kwargs={{'bbox_inches': 'tight', 'dpi': {PLOT_DPI}}}"
+]
+VIEW = "application/vnd.jupyter.widget-view+json"
+STATE = "application/vnd.jupyter.widget-state+json"
+MODEL_REF = "IPY_MODEL_"
+PROGRESS_MODELS = {"FloatProgressModel", "IntProgressModel"}
+IGNORE_OUTPUT = "nbval-ignore-output"
+
+
+def lean(nb: Any) -> None:
+    """Keep what a reader of the stored notebook sees, and no more (in place)."""
+    state = nb.metadata.get("widgets", {}).get(STATE, {}).get("state", {})
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [
+                o for o in map(_lean_output(cell, state), cell.outputs) if o
+            ]
+    kept = _reachable(_shown_models(nb), state)
+    if kept:
+        nb.metadata.widgets[STATE]["state"] = {
+            model_id: drop_defaults(state[model_id]) for model_id in sorted(kept)
+        }
+    else:
+        nb.metadata.pop("widgets", None)
+
+
+def _lean_output(cell: Any, state: dict[str, Any]) -> Any:
+    compared = IGNORE_OUTPUT not in cell.metadata.get("tags", [])
+
+    def lean_one(output: Any) -> Any:
+        data = output.get("data", {})
+        if "image/png" in data:
+            data["image/png"] = compact_png(data["image/png"])
+        model_id = data.get(VIEW, {}).get("model_id")
+        if model_id is None:
+            return output
+        if model_id in state and not is_progress_bar(model_id, state):
+            return output
+        # A progress bar (or a view whose model was never stored): no widget left to
+        # show. nbval compares the text of a cell that is not ignored, so there the
+        # text stays (tqdm's one-line bar, not a Python repr); elsewhere nothing stays.
+        del data[VIEW]
+        return output if compared and data.get("text/plain") else None
+
+    return lean_one
+
+
+def is_progress_bar(model_id: str, state: dict[str, Any]) -> bool:
+    """tqdm's notebook bar: a box whose children include a progress model."""
+    children = state.get(model_id, {}).get("state", {}).get("children", [])
+    return any(
+        state.get(child.removeprefix(MODEL_REF), {}).get("model_name")
+        in PROGRESS_MODELS
+        for child in children
+        if isinstance(child, str)
+    )
+
+
+def _shown_models(nb: Any) -> Iterator[str]:
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            yield from _model_refs(output)
+
+
+def _model_refs(value: Any) -> Iterator[str]:
+    """Model ids a value refers to: "IPY_MODEL_<id>" strings and widget views (an
+    Output widget stores the views it shows in its own state)."""
+    if isinstance(value, str):
+        if value.startswith(MODEL_REF):
+            yield value.removeprefix(MODEL_REF)
+    elif isinstance(value, dict):
+        view = value.get(VIEW)
+        if isinstance(view, dict) and "model_id" in view:
+            yield view["model_id"]
+        for item in value.values():
+            yield from _model_refs(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _model_refs(item)
+
+
+def _reachable(roots: Iterator[str], state: dict[str, Any]) -> set[str]:
+    seen: set[str] = set()
+    todo = list(roots)
+    while todo:
+        model_id = todo.pop()
+        if model_id in state and model_id not in seen:
+            seen.add(model_id)
+            todo.extend(_model_refs(state[model_id]))
+    return seen
+
+
+def _defaults() -> dict[tuple[str, str], dict[str, Any]]:
+    """(model module, model name) -> {synced trait: default} from ipywidgets' own classes
+    (the front end's models have the same defaults), keeping only the values every class
+    of one model agrees on."""
+    import ipywidgets
+    import traitlets
+
+    def classes(cls: type) -> Iterator[type]:
+        for sub in cls.__subclasses__():
+            if sub.__module__.startswith("ipywidgets."):
+                yield sub
+            yield from classes(sub)
+
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for cls in sorted(set(classes(ipywidgets.Widget)), key=lambda c: c.__qualname__):
+        traits = cls.class_traits(sync=True)  # type: ignore[attr-defined]
+        values = {}
+        for name, trait in traits.items():
+            value = trait.default_value
+            if value is traitlets.Undefined and isinstance(trait, traitlets.Container):
+                value = trait.default()
+            if value is not traitlets.Undefined:
+                values[name] = value
+        key = (values.get("_model_module", ""), values.get("_model_name", ""))
+        known = found.setdefault(key, values)
+        found[key] = {k: v for k, v in known.items() if k in values and values[k] == v}
+    return found
+
+
+_DEFAULTS: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def drop_defaults(entry: dict[str, Any]) -> dict[str, Any]:
+    """One stored model without the values the front end fills in by itself."""
+    if not _DEFAULTS:
+        _DEFAULTS.update(_defaults())
+    defaults = _DEFAULTS.get(
+        (entry.get("model_module", ""), entry.get("model_name", ""))
+    )
+    if defaults is None:
+        return entry
+    state = {
+        key: value
+        for key, value in entry["state"].items()
+        if not (key in defaults and _same_json(defaults[key], value))
+    }
+    return {**entry, "state": state}
+
+
+def _same_json(default: Any, value: Any) -> bool:
+    if isinstance(default, tuple):
+        default = list(default)
+    return type(default) is type(value) and default == value
+
+
+def compact_png(encoded: str) -> str:
+    """A plot's PNG as a 256-colour palette PNG (when opaque and smaller)."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(base64.b64decode(encoded)))
+    if image.mode == "P" or (image.mode == "RGBA" and image.getextrema()[3][0] < 255):
+        return encoded
+    palette = image.convert("RGB").quantize(
+        colors=PNG_COLOURS,
+        method=Image.Quantize.FASTOCTREE,
+        dither=Image.Dither.NONE,
+    )
+    out = io.BytesIO()
+    palette.save(out, format="PNG", optimize=True)
+    smaller = base64.b64encode(out.getvalue()).decode("ascii")
+    return smaller + "\n" if len(smaller) < len(encoded) else encoded
 
 
 def main() -> int:
@@ -57,8 +237,10 @@ def main() -> int:
                 timeout=CELL_TIMEOUT_S,
                 kernel_name="python3",
                 record_timing=False,
+                extra_arguments=KERNEL_ARGS,
                 resources={"metadata": {"path": str(path.parent)}},
             ).execute()
+            lean(nb)
             nbformat.write(nb, path)
             print(f"{path.relative_to(ROOT)}: {time.perf_counter() - start:.1f} s")
         if not args.no_record:

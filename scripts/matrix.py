@@ -423,6 +423,13 @@ def main() -> int:
     failed = any(not c.passed for r in results for c in r.chapters) or any(
         r.learner_volume_survived is False for r in results
     )
+    # CI sets DOCKCOURSE_REQUIRE_TARGETS=1: there a target that did not run is a failure.
+    if os.environ.get("DOCKCOURSE_REQUIRE_TARGETS") == "1":
+        for r in results:
+            if not r.ran or r.reason:
+                say(f"{r.target}: required but {r.reason or 'not run'}")
+                failed = True
+
     return 1 if failed else 0
 
 

@@ -1,11 +1,14 @@
 """Exercise checks of chapter 06 (volumes): each inspects the real engine.
 
-- :func:`check_volume`: the volume ``dockcourse-06-ex`` exists and holds ``hello.txt``
-  (``/data/hello.txt`` when mounted at ``/data``) containing ``hello``; the file is read
-  through a short-lived read-only helper container, as ``docker run --rm -v
-  dockcourse-06-ex:/data:ro ... cat /data/hello.txt`` would.
-- :func:`check_reader`: a container ``dockcourse-06-ex-reader`` mounts that volume
+- :func:`check_volume`: the volume ``course.name("ex")`` (``dockcourse-06-ex-<tag>``)
+  exists and holds ``hello.txt`` (``/data/hello.txt`` when mounted at ``/data``)
+  containing ``hello``; the file is read through a short-lived read-only helper
+  container, as ``docker run --rm -v NAME:/data:ro ... cat /data/hello.txt`` would.
+- :func:`check_reader`: a container ``course.name("ex-reader")`` mounts that volume
   read-only (``docker inspect``'s ``Mounts``).
+
+The names end with the session's tag, so two notebooks doing the exercises on one
+engine do not meet.
 """
 
 from __future__ import annotations
@@ -23,8 +26,11 @@ if TYPE_CHECKING:
     from ..session import Session
 
 CHAPTER = "06"
+#: The exercises' names without a session (``course.name`` adds the session's tag).
 EX_VOLUME = "dockcourse-06-ex"
 EX_READER = "dockcourse-06-ex-reader"
+EX_VOLUME_PURPOSE = "ex"
+EX_READER_PURPOSE = "ex-reader"
 EX_FILE = "hello.txt"
 EX_TEXT = "hello"
 MOUNT_POINT = "/data"
@@ -76,8 +82,10 @@ def inspect_volume_holds(
     return passed(t(key, name=name, path=path, wanted=EX_TEXT))
 
 
-def check_volume(session: Session, name: str = EX_VOLUME) -> Verdict:
-    """Exercise 1: volume ``name`` holds ``hello.txt`` saying ``hello``."""
+def check_volume(session: Session, name: str | None = None) -> Verdict:
+    """Exercise 1: volume ``name`` (default ``session.name("ex")``) holds ``hello.txt``
+    saying ``hello``."""
+    name = name or session.name(EX_VOLUME_PURPOSE)
 
     def inspect(client: docker.DockerClient) -> Verdict:
         return inspect_volume_holds(client, name, image_ref=session.image_ref or None)
@@ -129,9 +137,12 @@ def inspect_reader(
 
 
 def check_reader(
-    session: Session, name: str = EX_READER, volume: str = EX_VOLUME
+    session: Session, name: str | None = None, volume: str | None = None
 ) -> Verdict:
-    """Exercise 2: container ``name`` mounts ``volume`` read-only."""
+    """Exercise 2: container ``name`` mounts ``volume`` read-only (defaults:
+    ``session.name("ex-reader")`` and ``session.name("ex")``)."""
+    name = name or session.name(EX_READER_PURPOSE)
+    volume = volume or session.name(EX_VOLUME_PURPOSE)
 
     def inspect(client: docker.DockerClient) -> Verdict:
         return inspect_reader(client, name, volume)

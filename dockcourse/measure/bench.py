@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..text import t
 from .results import (
     SERIES,
     BadInput,
@@ -38,11 +39,15 @@ if TYPE_CHECKING:
     import docker
 
 DISK_PARTS = ("disk-containers", "disk-vm")
-PARTS = (*SERIES, *DISK_PARTS)
+#: Memory and density of idle instances (one VM boot also times the loop), and the
+#: running cost of the same loop as a process and in a container: footprint.py.
+FOOTPRINT_PARTS = ("footprint", "cpu")
+PARTS = (*SERIES, *DISK_PARTS, *FOOTPRINT_PARTS)
 ENGINE_PARTS = (
     "container-none",
     "container-bridge",
     "container-cold",
+    "container-cli",
     "disk-containers",
 )
 RESULTS_FILE = "results.jsonl"
@@ -60,11 +65,18 @@ class Plan:
     vm_accel: str = "auto"
     quick: bool = False
     extra: dict[str, str] = field(default_factory=dict)
+    density_counts: tuple[int, ...] = (1, 2, 5, 10)
+    vm_density_counts: tuple[int, ...] = (1,)
+    cpu_loops: int = 100_000  # process and container: about 0.5 s on this kind of CPU
+    vm_cpu_loops: int = 20_000  # the VM: a fifth, so a TCG guest takes seconds
+    cpu_runs: int = 3
 
     def settings(self) -> dict[str, Any]:
         data = asdict(self)
         data["disk_counts"] = list(self.disk_counts)
         data["parts"] = list(self.parts)
+        data["density_counts"] = list(self.density_counts)
+        data["vm_density_counts"] = list(self.vm_density_counts)
         return data
 
 
@@ -82,8 +94,11 @@ def make_plan(
     unknown = [p for p in chosen if p not in PARTS]
     if unknown:
         raise BadInput(
-            f"unknown series {', '.join(map(repr, unknown))}: choose from "
-            f"{', '.join(PARTS)}"
+            t(
+                "measure.bad.series",
+                unknown=", ".join(map(repr, unknown)),
+                known=", ".join(PARTS),
+            )
         )
     if quick:
         base = {
@@ -92,6 +107,7 @@ def make_plan(
             "container-none": 5,
             "container-bridge": 5,
             "container-cold": 1,
+            "container-cli": 5,
             "vm": 2,
         }
         warm = {
@@ -100,6 +116,7 @@ def make_plan(
             "container-none": 1,
             "container-bridge": 1,
             "container-cold": 0,
+            "container-cli": 1,
             "vm": 0,
         }
         counts: tuple[int, ...] = (1, 2, 5, 10)
@@ -110,6 +127,7 @@ def make_plan(
             "container-none": 20,
             "container-bridge": 20,
             "container-cold": 3,
+            "container-cli": 20,
             "vm": 5,
         }
         warm = {
@@ -118,11 +136,13 @@ def make_plan(
             "container-none": 2,
             "container-bridge": 2,
             "container-cold": 0,
+            "container-cli": 2,
             "vm": 1,
         }
         counts = (1, 2, 5, 10, 20)
     if runs is not None:
         base = dict.fromkeys(base, runs)
+    # Density: VMs only as many as fit in the budget (256 MiB of guest memory each).
     return Plan(
         runs=base,
         warmup=warm,
@@ -130,6 +150,11 @@ def make_plan(
         parts=chosen,
         vm_accel=vm_accel,
         quick=quick,
+        density_counts=(1, 2, 5, 10) if quick else (1, 2, 5, 10, 20, 50),
+        vm_density_counts=(1,) if quick else (1, 2, 5),
+        cpu_loops=100_000 if quick else 300_000,
+        vm_cpu_loops=20_000 if quick else 50_000,
+        cpu_runs=3 if quick else 5,
     )
 
 
@@ -217,6 +242,9 @@ def _run_part(
 ) -> None:
     from . import disk, startup, vm
 
+    if part in FOOTPRINT_PARTS:
+        _run_footprint(part, plan, run, client, image_ref, progress)
+        return
     if part in DISK_PARTS:
         done = {(p.what, p.n) for p in run.results().disk}
         prefix = "containers" if part == "disk-containers" else "VMs"
@@ -254,6 +282,10 @@ def _run_part(
         startup.measure_namespaces(runs, warmup=warmup, **common)
     elif part == "vm":
         vm.measure_vm(runs, warmup=warmup, accel=plan.vm_accel, **common)
+    elif part == "container-cli":
+        from .cli_run import measure_container_cli
+
+        measure_container_cli(runs, warmup=warmup, image_ref=image_ref, **common)
     else:
         assert client is not None
         network = "bridge" if part == "container-bridge" else "none"
@@ -267,6 +299,74 @@ def _run_part(
             on_engine_detail=run.amend_detail,
             **common,
         )
+
+
+def _run_footprint(
+    part: str,
+    plan: Plan,
+    run: RunFile,
+    client: docker.DockerClient | None,
+    image_ref: str,
+    progress: bool | None,
+) -> None:
+    """Memory and density (``footprint``) or the running cost (``cpu``), once per run."""
+    from . import footprint
+
+    metric = "memory_bytes" if part == "footprint" else "cpu_loop_s"
+    if any(p.metric == metric and p.kind != "vm" for p in run.results().footprint):
+        return  # a resumed run already has it
+    kinds = [k for k in footprint.KINDS if client is not None or k != "container"]
+    if client is None:
+        run.add_unavailable(
+            Unavailable(
+                f"{part}-container",
+                t("measure.footprint.no_engine"),
+                "",
+                now_iso(),
+            )
+        )
+
+    def unavailable(kind: str, exc: MeasurementUnavailable) -> None:
+        run.add_unavailable(
+            Unavailable(f"{part}-{kind}", exc.cause, exc.fix, now_iso())
+        )
+
+    if part == "footprint":
+        footprint.measure_density(
+            client,
+            image_ref,
+            counts=plan.density_counts,
+            vm_counts=plan.vm_density_counts,
+            kinds=kinds,
+            accel=plan.vm_accel,
+            vm_loops=plan.vm_cpu_loops,
+            on_point=run.add_footprint,
+            on_unavailable=unavailable,
+            progress=progress,
+        )
+        return
+    # The VM's loop was timed by the density boot; full runs time it a few times more.
+    cpu_kinds = [k for k in kinds if k != "vm"]
+    footprint.measure_cpu(
+        client,
+        image_ref,
+        loops=plan.cpu_loops,
+        runs=plan.cpu_runs,
+        kinds=cpu_kinds,
+        on_point=run.add_footprint,
+    )
+    if not plan.quick and "vm" in kinds:
+        try:
+            footprint.measure_cpu(
+                None,
+                loops=plan.vm_cpu_loops,
+                runs=2,
+                kinds=("vm",),
+                accel=plan.vm_accel,
+                on_point=run.add_footprint,
+            )
+        except MeasurementUnavailable as exc:
+            unavailable("vm", exc)
 
 
 def summary(results: Results) -> dict[str, Any]:
@@ -294,6 +394,7 @@ def summary(results: Results) -> dict[str, Any]:
         "headline": headline(results),
         "startup": stats,
         "disk_at_largest_n": largest,
+        "footprint": [asdict(p) for p in results.footprint],
         "unavailable": [asdict(u) for u in results.unavailable],
     }
 
@@ -324,9 +425,47 @@ def format_table(results: Results) -> str:
         lines.append(f"{'disk':<44} {'N':>3} {'total':>10}")
         for what, (n, size) in largest.items():
             lines.append(f"{what:<44} {n:>3} {human_bytes(size):>10}")
+    lines += _footprint_lines(results)
     for item in results.unavailable:
         lines.append(f"unavailable: {item.series}: {item.cause}")
     return "\n".join(lines)
+
+
+def _footprint_lines(results: Results) -> list[str]:
+    """Memory at N = 1, the largest N measured, and the loop's median per kind."""
+    from ..plots import human_bytes, human_seconds
+    from ..plots_footprint import cpu_medians, kind_label
+
+    if not results.footprint:
+        return []
+    lines = ["", f"{'memory, idle':<44} {'N':>3} {'total':>10}  read from"]
+    for p in sorted(
+        (p for p in results.footprint if p.metric == "memory_bytes"),
+        key=lambda p: (p.kind, p.method, p.n),
+    ):
+        what = kind_label(p.kind, results)
+        lines.append(f"{what:<44} {p.n:>3} {human_bytes(p.value):>10}  {p.method}")
+    starts = [p for p in results.footprint if p.metric == "start_all_s"]
+    if starts:
+        lines += ["", f"{'all N running after':<44} {'N':>3} {'seconds':>10}"]
+        for p in sorted(starts, key=lambda p: (p.kind, p.n)):
+            lines.append(
+                f"{kind_label(p.kind, results):<44} {p.n:>3} "
+                f"{human_seconds(p.value):>10}"
+            )
+    medians = cpu_medians(results)
+    if medians:
+        lines += ["", f"{'loop, per 100 000 iterations':<44} {'median':>14}"]
+        for kind, value in medians.items():
+            ratio = (
+                f"  ({value / medians['process']:.3f}× process)"
+                if "process" in medians
+                else ""
+            )
+            lines.append(
+                f"{kind_label(kind, results):<44} {human_seconds(value):>14}{ratio}"
+            )
+    return lines
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -393,6 +532,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"{results.label()}")
     print(
         f"wrote {args.out / RESULTS_FILE}, {args.out / SUMMARY_FILE}, startup.png, "
-        f"phases.png, disk.png in {time.perf_counter() - start:.1f} s"
+        f"phases.png, disk.png"
+        + (", memory.png, density.png, cpu.png" if results.footprint else "")
+        + f" in {time.perf_counter() - start:.1f} s"
     )
     return 0 if results.startup or results.disk else 1

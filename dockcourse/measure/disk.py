@@ -62,11 +62,9 @@ def check_counts(counts: Sequence[int]) -> list[int]:
         or any(isinstance(n, bool) or not isinstance(n, int) for n in ns)
         or ns[0] < 1
     ):
-        raise BadInput(
-            f"counts must be whole numbers of at least 1, not {list(counts)!r}"
-        )
+        raise BadInput(t("measure.bad.counts", value=list(counts)))
     if ns[-1] > MAX_COUNT:
-        raise BadInput(f"counts above {MAX_COUNT} would take minutes; got {ns[-1]}")
+        raise BadInput(t("measure.bad.too_many", limit=MAX_COUNT, value=ns[-1]))
     return ns
 
 
@@ -102,7 +100,7 @@ def measure_container_disk(
 
     ns = check_counts(counts)
     if not 0 < write_bytes <= 64 * 1024 * 1024:
-        raise BadInput(f"write_bytes must be between 1 and 64 MiB, not {write_bytes!r}")
+        raise BadInput(t("measure.bad.write_bytes", limit="64 MiB", value=write_bytes))
     if image_ref is None:
         from ..images import ensure_image
 
@@ -133,7 +131,9 @@ def measure_container_disk(
             on_point(point)
 
     try:
-        with progress_bar(ns[-1], "containers on disk", progress) as bar:
+        with progress_bar(
+            ns[-1], t("measure.progress.containers_disk"), progress
+        ) as bar:
             for n in range(1, ns[-1] + 1):
                 name = resources.new_name(chapter, "disk")
                 names.append(name)

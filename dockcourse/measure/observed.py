@@ -20,6 +20,7 @@ from ..text import t
 from .results import (
     SERIES,
     DiskPoint,
+    FootprintPoint,
     ImageFacts,
     MeasurementUnavailable,
     Provenance,
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from ..engine import EngineInfo
 
 Observed = dict[str, list[dict[str, Any]]]
-Record = StartupSample | DiskPoint | ImageFacts
+Record = StartupSample | DiskPoint | ImageFacts | FootprintPoint
 
 
 def observed(
@@ -53,15 +54,16 @@ def observed(
     except MeasurementUnavailable as exc:
         item = Unavailable(exc.series, exc.cause, exc.fix, now_iso())
         return {"unavailable": [asdict(item)]}
-    found: Observed = {"startup": [], "disk": [], "image": []}
+    found: Observed = {"startup": [], "disk": [], "image": [], "footprint": []}
     for record in records:
-        kind = (
-            "startup"
-            if isinstance(record, StartupSample)
-            else "disk"
-            if isinstance(record, DiskPoint)
-            else "image"
-        )
+        if isinstance(record, StartupSample):
+            kind = "startup"
+        elif isinstance(record, DiskPoint):
+            kind = "disk"
+        elif isinstance(record, FootprintPoint):
+            kind = "footprint"
+        else:
+            kind = "image"
         found[kind].append(asdict(record))
     return found
 
@@ -118,6 +120,12 @@ def summarize(results: Results) -> str:
             )
             + (t("measure.summary.accel", accel=accel) if accel else "")
         )
+    if any(
+        s.detail.get("engine_kernel") == "other"
+        for key in SERIES
+        for s in results.samples(key, include_warmup=True)
+    ):
+        lines.append(t("measure.summary.machines"))
     largest: dict[str, DiskPoint] = {}
     for point in results.disk:
         if point.n >= largest.get(point.what, point).n:

@@ -49,6 +49,10 @@ SERIES: dict[str, tuple[str, str]] = {
         "container, first start of a just-built image (cold)",
         "create → exit → remove",
     ),
+    "container-cli": (
+        "the whole `docker run --rm --network none` command, as typed (warm)",
+        "docker run → exit → removed",
+    ),
     "vm": ("VM: QEMU boots Linux, init runs, powers off", "QEMU process exit"),
 }
 CONTAINER_SERIES = ("container-none", "container-bridge", "container-cold")
@@ -74,7 +78,7 @@ class MeasurementUnavailable(Exception):
 
 def check_runs(runs: int, *, name: str = "runs") -> int:
     if isinstance(runs, bool) or not isinstance(runs, int) or runs <= 0:
-        raise BadInput(f"{name} must be a whole number of at least 1, not {runs!r}")
+        raise BadInput(t("measure.bad.runs", name=name, value=runs))
     return runs
 
 
@@ -83,10 +87,18 @@ def check_series(names: Iterable[str]) -> list[str]:
     unknown = [name for name in chosen if name not in SERIES]
     if unknown:
         raise BadInput(
-            f"unknown series {', '.join(map(repr, unknown))}: choose from "
-            f"{', '.join(SERIES)}"
+            t(
+                "measure.bad.series",
+                unknown=", ".join(map(repr, unknown)),
+                known=", ".join(SERIES),
+            )
         )
     return chosen
+
+
+def series_caption(key: str) -> str:
+    """What a series measures, in the learner's language (progress-bar captions)."""
+    return t(f"measure.progress.{key}")
 
 
 def now_iso() -> str:
@@ -125,6 +137,23 @@ class DiskPoint:
     per_instance_bytes: int  # sum of the writable layers / clone files
     taken_at: str
     detail: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FootprintPoint:
+    """One figure: ``value`` of ``metric`` for ``n`` instances of ``kind``."""
+
+    kind: str  # "process", "container" or "vm" (footprint.KINDS)
+    metric: str  # "memory_bytes", "start_all_s" or "cpu_loop_s"
+    n: int
+    value: float  # bytes for memory_bytes, seconds otherwise
+    method: str  # how it was read: footprint.METHODS
+    taken_at: str
+    detail: dict[str, str] = field(default_factory=dict)  # accel, loop size, …
+
+    @property
+    def per_instance(self) -> float:
+        return self.value / self.n if self.n else 0.0
 
 
 @dataclass(frozen=True)
@@ -224,6 +253,7 @@ class Results:
     unavailable: tuple[Unavailable, ...] = ()
     mode: str = "live"  # "live" or "recorded"
     source: str = ""  # the file it was read from
+    footprint: tuple[FootprintPoint, ...] = ()  # memory, density, running cost
 
     @property
     def run_id(self) -> str:
@@ -269,6 +299,7 @@ class Results:
             self.unavailable,
             mode,
             self.source,
+            self.footprint,
         )
 
 
@@ -288,7 +319,7 @@ class SeriesStats:
 def quantile(values: list[float], q: float) -> float:
     """Linear-interpolation quantile (numpy's default), ``0 <= q <= 1``."""
     if not values:
-        raise BadInput("no values")
+        raise BadInput(t("measure.bad.no_values"))
     ordered = sorted(values)
     position = (len(ordered) - 1) * q
     low = int(position)
@@ -338,6 +369,7 @@ class RunFile:
         self._disk = list(results.disk)
         self._images = list(results.images)
         self._unavailable = list(results.unavailable)
+        self._footprint = list(results.footprint)
 
     @property
     def run_id(self) -> str:
@@ -354,6 +386,7 @@ class RunFile:
             tuple(self._unavailable),
             r.mode,
             str(self.path),
+            tuple(self._footprint),
         )
 
     def _write(self, kind: str, record: Any) -> None:
@@ -389,6 +422,10 @@ class RunFile:
     def add_image(self, facts: ImageFacts) -> None:
         self._images.append(facts)
         self._write("image", facts)
+
+    def add_footprint(self, point: FootprintPoint) -> None:
+        self._footprint.append(point)
+        self._write("footprint", point)
 
     def add_unavailable(self, item: Unavailable) -> None:
         self._unavailable = [u for u in self._unavailable if u.series != item.series]
@@ -477,6 +514,7 @@ def parse_results(
     disk: list[DiskPoint] = []
     images: list[ImageFacts] = []
     unavailable: dict[str, Unavailable] = {}
+    footprint: list[FootprintPoint] = []
     for record in _records(lines):
         kind = record.get("type")
         try:
@@ -494,6 +532,8 @@ def parse_results(
                 facts = _known(ImageFacts, record)
                 facts["layer_sizes_bytes"] = tuple(facts.get("layer_sizes_bytes", ()))
                 images.append(ImageFacts(**facts))
+            elif kind == "footprint":
+                footprint.append(FootprintPoint(**_known(FootprintPoint, record)))
             elif kind == "unavailable":
                 item = Unavailable(**_known(Unavailable, record))
                 unavailable[item.series] = item
@@ -501,7 +541,7 @@ def parse_results(
             continue  # a record this version cannot read: skipped, not fatal
     if provenance is None:
         raise BadInput(
-            f"{source or 'the data'} is not a dockcourse run (no run header)"
+            t("measure.bad.not_a_run", source=source or t("measure.bad.the_data"))
         )
     return Results(
         provenance,
@@ -512,6 +552,7 @@ def parse_results(
         tuple(unavailable.values()),
         mode,
         source,
+        tuple(footprint),
     )
 
 
@@ -538,7 +579,9 @@ def load_results(path: Path | str, *, mode: str = "live") -> Results:
         with path.open(encoding="utf-8") as f:
             return parse_results(f, mode=mode, source=str(path))
     except OSError as exc:
-        raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+        raise BadInput(
+            t("measure.bad.cannot_read", path=path, error=exc.strerror)
+        ) from None
 
 
 def load_recorded(name: str = RECORDED_NAME) -> Results:
@@ -609,6 +652,13 @@ class PublishedFigure:
         year = f", {self.year}" if self.year and self.year != "n/a" else ""
         return f"{self.source}{year}"
 
+    def description(self) -> str:
+        """``what`` in the learner's language: ``published.<id>`` in the catalogues
+        (a test requires one per verified row); the CSV's English otherwise."""
+        from ..text import catalogue, current_language
+
+        return catalogue(current_language()).get(f"published.{self.id}") or self.what
+
 
 def parse_published(rows: Iterable[Mapping[str, str]]) -> list[PublishedFigure]:
     """Rows marked verified ``yes`` or ``corrected``; the others are left out."""
@@ -677,7 +727,7 @@ def progress_bar(total: int, desc: str, enabled: bool | None) -> Iterator[Any]:
         return
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=total, desc=desc, leave=False)
+    bar = tqdm(total=total, desc=desc, unit=t("measure.progress.unit"), leave=False)
     try:
         yield bar
     finally:

@@ -10,6 +10,13 @@
   ``network="none"`` or ``"bridge"``; ``cold=True`` runs each sample from an image
   built just before it (the first start after the image appears).
 
+The engine may run on another machine (Docker Desktop, colima, a VM) whose clock is
+not this one's: the engine's timestamps (events, log lines) are turned into this
+machine's time with the offset measured by :func:`engine_clock_offset`, and each
+container sample says in ``engine_kernel`` whether the engine runs on this kernel
+("this") or another ("other"), from the kernel's boot ID, so that the ladder can say
+when its rungs ran on two machines.
+
 Every sample is handed to ``on_sample`` as soon as it is taken (the run file appends
 it).
 Containers carry the course labels and are removed even on Ctrl-C. Used by chapter 01.
@@ -40,6 +47,7 @@ from .results import (
     check_runs,
     now_iso,
     progress_bar,
+    series_caption,
 )
 
 if TYPE_CHECKING:
@@ -50,6 +58,10 @@ PROCESS_TIMEOUT_S = 10.0
 CONTAINER_TIMEOUT_S = 30.0
 BUILD_TIMEOUT_S = 60.0
 EVENTS_TIMEOUT_S = 10.0
+#: Extra seconds around an events query: the series label makes a wide window harmless.
+EVENTS_MARGIN_S = 5.0
+#: How many ``/info`` round trips estimate the engine's clock offset (the fastest wins).
+CLOCK_PROBES = 3
 CHAPTER = "01"
 #: Groups the containers of one series so the engine's events can be fetched at once.
 LABEL_SERIES = "io.dockcourse.measure"
@@ -114,7 +126,7 @@ def _measure_command(
         raise BadInput(f"warmup must be 0 or more, not {warmup!r}")
     samples: list[StartupSample] = []
     total = warmup + runs
-    with progress_bar(total - start_index, SERIES[series][0], progress) as bar:
+    with progress_bar(total - start_index, series_caption(series), progress) as bar:
         for index in range(start_index, total):
             elapsed = _time_command(argv)
             sample = StartupSample(
@@ -255,6 +267,48 @@ def _remove_if_ours(client: docker.DockerClient, name: str) -> None:
             client.api.remove_container(found["Id"], force=True, v=True)
 
 
+def engine_clock_offset(client: docker.DockerClient) -> tuple[float, float]:
+    """(offset, uncertainty) in seconds: the engine's clock minus this machine's, from
+    ``/info``'s ``SystemTime`` against the middle of the fastest of a few round trips,
+    and half that round trip.
+
+    The offset is 0.0 when it is within the uncertainty (the same clock, as for an
+    engine on this kernel), or when the engine does not say its time.
+    """
+    from ..isolation import parse_docker_time
+
+    best: tuple[float, float] | None = None
+    for _ in range(CLOCK_PROBES):
+        before = time.time()
+        stamp = str(client.api.info().get("SystemTime") or "")
+        after = time.time()
+        try:
+            engine_now = parse_docker_time(stamp)
+        except ValueError:
+            return 0.0, 0.0
+        trip = after - before
+        offset = engine_now - (before + after) / 2
+        if best is None or trip < best[0]:
+            best = (trip, offset)
+    assert best is not None
+    trip, offset = best
+    uncertainty = trip / 2 + 0.002
+    return (offset if abs(offset) > uncertainty else 0.0), uncertainty
+
+
+def engine_kernel(client: docker.DockerClient, image_ref: str, chapter: str) -> str:
+    """ "this" when containers run on this machine's kernel, "other" when on another
+    (a VM, another machine), "" when it cannot be told: compared by boot ID."""
+    try:
+        found = resources.run(
+            client, image_ref, ["cat", host.BOOT_ID_FILE], chapter=chapter
+        )
+    except Exception:  # evidence for a note, never a reason to lose the series
+        return ""
+    same = host.same_kernel(found.output) if found.exit_code == 0 else None
+    return "" if same is None else "this" if same else "other"
+
+
 def time_container(
     client: docker.DockerClient,
     image_ref: str,
@@ -262,8 +316,13 @@ def time_container(
     network: str,
     series_tag: str,
     chapter: str = CHAPTER,
+    clock_offset_s: float = 0.0,
 ) -> ContainerTiming:
-    """Create, start, wait for, and remove one labelled container, timing each call."""
+    """Create, start, wait for, and remove one labelled container, timing each call.
+
+    ``clock_offset_s``: the engine's clock minus this machine's
+    (:func:`engine_clock_offset`), to place the engine's log timestamp in our time.
+    """
     import requests
 
     name = resources.new_name(chapter, "startup")
@@ -313,6 +372,7 @@ def time_container(
     first_ns = parse_log_time(logs.splitlines()[0]) if logs.strip() else None
     first_after_start: float | None = None
     if first_ns is not None:
+        first_ns -= int(clock_offset_s * 1e9)
         first_perf_s = (perf_ns + (first_ns - wall_ns)) / 1e9
         first_after_start = first_perf_s - t2
     return ContainerTiming(
@@ -328,13 +388,29 @@ def time_container(
 
 
 def engine_events(
-    client: docker.DockerClient, series_tag: str, since_s: float, until_s: float
+    client: docker.DockerClient,
+    series_tag: str,
+    since_s: float,
+    until_s: float,
+    *,
+    clock_offset_s: float = 0.0,
+    uncertainty_s: float = 0.0,
 ) -> dict[str, dict[str, int]]:
-    """Container id → {action: timeNano} from the engine's event log, in one query."""
+    """Container id → {action: timeNano} from the engine's event log, in one query.
+
+    ``since_s`` and ``until_s`` are this machine's time; the engine filters by its own
+    clock, so they are shifted by ``clock_offset_s`` (engine minus here). ``since`` is
+    widened by :data:`EVENTS_MARGIN_S` (the series label already selects exactly the
+    series' containers, so a wider window costs nothing), ``until`` by the offset's
+    ``uncertainty_s`` (the engine waits for an ``until`` in its future, so only that
+    much). The timestamps returned are the engine's own.
+    """
     from ..engine import call_timeout
 
     found: dict[str, dict[str, int]] = {}
-    with call_timeout(client, EVENTS_TIMEOUT_S):
+    since_s = since_s + clock_offset_s - EVENTS_MARGIN_S
+    until_s = until_s + clock_offset_s + uncertainty_s
+    with call_timeout(client, EVENTS_TIMEOUT_S + abs(clock_offset_s)):
         stream = client.events(
             since=int(since_s),
             # a float "seconds.fraction": an ``until`` in the future makes the engine
@@ -346,6 +422,7 @@ def engine_events(
         try:
             for event in stream:
                 action = str(event.get("Action") or event.get("status") or "")
+                action = "destroy" if action == "remove" else action  # Podman's word
                 cid = str(event.get("id") or event.get("Actor", {}).get("ID", ""))
                 if action in ("create", "start", "die", "destroy") and cid:
                     found.setdefault(cid, {})[action] = int(event.get("timeNano", 0))
@@ -456,17 +533,29 @@ def measure_container(
     tag = secrets.token_hex(6)
     total = warmup + runs
     pending: list[tuple[StartupSample, str]] = []
+    where = engine_kernel(client, image_ref, chapter)
+    offset, uncertainty = engine_clock_offset(client)
     since = time.time()
-    with progress_bar(total - start_index, SERIES[series][0], progress) as bar:
+    with progress_bar(total - start_index, series_caption(series), progress) as bar:
         for index in range(start_index, total):
             if cold:
                 with fresh_image(client, image_ref, chapter) as fresh:
                     timing = time_container(
-                        client, fresh, network=network, series_tag=tag, chapter=chapter
+                        client,
+                        fresh,
+                        network=network,
+                        series_tag=tag,
+                        chapter=chapter,
+                        clock_offset_s=offset,
                     )
             else:
                 timing = time_container(
-                    client, image_ref, network=network, series_tag=tag, chapter=chapter
+                    client,
+                    image_ref,
+                    network=network,
+                    series_tag=tag,
+                    chapter=chapter,
+                    clock_offset_s=offset,
                 )
             sample = StartupSample(
                 series=series,
@@ -482,6 +571,8 @@ def measure_container(
                     "cold": str(cold).lower(),
                     "command": " ".join(COMMAND),
                     "container_id": timing.container_id[:12],
+                    "engine_kernel": where,
+                    "engine_clock_offset_s": f"{offset:.6f}",
                     "instrumentation_s": f"{timing.instrumentation_s:.6f}",
                     "printed_before_start_returned": str(
                         (timing.first_output_after_start_s or 0.0) < 0
@@ -499,7 +590,14 @@ def measure_container(
             bar.update(1)
     # The engine's own timestamps, fetched once for the series (no cost per sample).
     try:
-        events = engine_events(client, tag, since, time.time())
+        events = engine_events(
+            client,
+            tag,
+            since,
+            time.time(),
+            clock_offset_s=offset,
+            uncertainty_s=uncertainty,
+        )
     except Exception:  # events are extra detail; a failure must not lose the samples
         events = {}
     samples: list[StartupSample] = []

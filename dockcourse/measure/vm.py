@@ -41,10 +41,28 @@ from .results import (
 
 SERIES = "vm"
 MARKER = b"DOCKCOURSE-VM-INIT-REACHED"
+#: The guest's init. The kernel command line chooses what it does after the marker:
+#: nothing (power off: the start-up series), ``dockcourse.idle`` (print the guest's memory
+#: and idle: the memory and density series) or ``dockcourse.loop=N`` (time a shell loop
+#: by the guest's clock, then power off: the running-cost series); see footprint.py.
 INIT_SCRIPT = f"""#!/bin/busybox sh
 /bin/busybox mount -t proc proc /proc
 read up idle < /proc/uptime
 /bin/busybox echo "{MARKER.decode()} uptime=$up"
+for word in $(/bin/busybox cat /proc/cmdline); do
+  case "$word" in
+    dockcourse.idle)
+      /bin/busybox sed -n 's/^\\(MemTotal\\|MemAvailable\\):/DOCKCOURSE-MEMINFO &/p' /proc/meminfo
+      /bin/busybox echo DOCKCOURSE-IDLE
+      /bin/busybox sleep 100000 ;;
+    dockcourse.loop=*)
+      n=${{word#dockcourse.loop=}}
+      read a _ < /proc/uptime
+      i=0; while [ "$i" -lt "$n" ]; do i=$((i+1)); done
+      read b _ < /proc/uptime
+      /bin/busybox echo "DOCKCOURSE-LOOP $a $b" ;;
+  esac
+done
 /bin/busybox poweroff -f
 """
 KERNEL_ARGS = "console=ttyS0 quiet panic=-1"
@@ -185,7 +203,11 @@ def prepare(
         kernel_path = Path(kernel).expanduser()
         if not kernel_path.is_file():
             raise BadInput(
-                f"kernel {kernel_path} does not exist: {host.kernel_install_hint()}"
+                t(
+                    "measure.bad.kernel_missing",
+                    path=kernel_path,
+                    hint=host.kernel_install_hint(),
+                )
             )
     else:
         found = host.find_kernel()
@@ -197,7 +219,7 @@ def prepare(
     if busybox is not None:
         bb_path = Path(busybox).expanduser()
         if not bb_path.is_file():
-            raise BadInput(f"busybox {bb_path} does not exist")
+            raise BadInput(t("measure.bad.busybox_missing", path=bb_path))
     else:
         from ..images import find_static_busybox
 
@@ -212,8 +234,11 @@ def prepare(
     return VmSetup(qemu, kernel_path, build_initramfs(bb_path), bb_path)
 
 
-def qemu_argv(setup: VmSetup, accel: str) -> list[str]:
-    """The QEMU command line (shown to the learner, recorded with each sample)."""
+def qemu_argv(setup: VmSetup, accel: str, *, append: str = "") -> list[str]:
+    """The QEMU command line (shown to the learner, recorded with each sample).
+
+    ``append``: more kernel arguments (``dockcourse.idle``, ``dockcourse.loop=N``).
+    """
     return [
         setup.qemu,
         "-accel",
@@ -225,7 +250,7 @@ def qemu_argv(setup: VmSetup, accel: str) -> list[str]:
         "-initrd",
         str(setup.initrd),
         "-append",
-        KERNEL_ARGS,
+        f"{KERNEL_ARGS} {append}".strip(),
         "-nodefaults",
         "-no-user-config",
         "-display",
@@ -280,9 +305,13 @@ def boot_once(
             while sel.get_map():
                 remaining = deadline - time.perf_counter()
                 if remaining <= 0:
-                    where = "init" if marker_at is None else "power-off"
+                    where = t(
+                        "measure.vm.where.init"
+                        if marker_at is None
+                        else "measure.vm.where.power_off"
+                    )
                     raise BootFailed(
-                        f"the guest did not reach {where} within {timeout_s:g} s",
+                        t("measure.vm.no_init", where=where, seconds=timeout_s),
                         timed_out=True,
                     )
                 for key, _ in sel.select(timeout=min(remaining, 0.5)):
@@ -298,13 +327,11 @@ def boot_once(
             code = proc.wait(timeout=max(0.1, deadline - time.perf_counter()))
         except subprocess.TimeoutExpired:
             raise BootFailed(
-                f"QEMU did not exit within {timeout_s:g} s", timed_out=True
+                t("measure.vm.no_exit", seconds=timeout_s), timed_out=True
             ) from None
         exit_at = time.perf_counter()
     if marker_at is None:
-        raise BootFailed(
-            f"QEMU exited with status {code} before init ran ({_tail(out, err)})"
-        )
+        raise BootFailed(t("measure.vm.exited_early", code=code, tail=_tail(out, err)))
     match = _UPTIME.search(bytes(out[out.find(MARKER) :]))
     uptime = float(match.group(1)) if match else None
     return BootResult(accel, marker_at - start, exit_at - start, uptime)
@@ -330,7 +357,7 @@ def _choose_accel(
     """(accelerator, note, first boot if one was made while deciding)."""
     global _kvm_boots
     if accel == "tcg":
-        return "tcg", "TCG (software emulation) as asked", None
+        return "tcg", t("measure.vm.note.asked"), None
     probe = host.probe_kvm()
     if not probe.usable:
         if accel == "kvm":
@@ -339,13 +366,13 @@ def _choose_accel(
                 t("measure.kvm_unusable.cause", reason=probe.reason),
                 t("measure.use_tcg.fix"),
             )
-        return "tcg", f"TCG: KVM not usable ({probe.reason})", None
+        return "tcg", t("measure.vm.note.kvm_unusable", reason=probe.reason), None
     if _kvm_boots is not None and not _kvm_boots[0]:
         if accel == "kvm":
             raise MeasurementUnavailable(
                 SERIES, _kvm_boots[1], t("measure.use_tcg_short.fix")
             )
-        return "tcg", f"TCG: {_kvm_boots[1]}", None
+        return "tcg", t("measure.vm.note.tcg", why=_kvm_boots[1]), None
     if _kvm_boots is not None:
         return "kvm", "KVM", None
     trial = min(timeout_s, KVM_TRIAL_TIMEOUT_S)
@@ -358,8 +385,8 @@ def _choose_accel(
             raise MeasurementUnavailable(
                 SERIES, _kvm_boots[1], t("measure.use_tcg_short.fix")
             ) from None
-        return "tcg", f"TCG: {_kvm_boots[1]}", None
-    _kvm_boots = (True, "KVM booted the guest")
+        return "tcg", t("measure.vm.note.tcg", why=_kvm_boots[1]), None
+    _kvm_boots = (True, t("measure.vm.kvm_booted"))
     return "kvm", "KVM", result
 
 
@@ -415,15 +442,17 @@ def measure_vm(
     """
     check_runs(runs)
     if warmup < 0:
-        raise BadInput(f"warmup must be 0 or more, not {warmup!r}")
+        raise BadInput(t("measure.bad.warmup", value=warmup))
     if accel not in ACCELS:
-        raise BadInput(f"accel must be one of {', '.join(ACCELS)}, not {accel!r}")
+        raise BadInput(t("measure.bad.accel", choices=", ".join(ACCELS), value=accel))
     setup = prepare(kernel, busybox)
     chosen, note, first = _choose_accel(setup, accel, timeout_s)
     total = warmup + runs
     samples: list[StartupSample] = []
     with progress_bar(
-        total - start_index, f"VM boots ({chosen.upper()})", progress
+        total - start_index,
+        t("measure.progress.vm_boots", accel=chosen.upper()),
+        progress,
     ) as bar:
         for index in range(start_index, total):
             try:
@@ -531,11 +560,9 @@ def measure_vm_disk(
     """
     ns = sorted(set(counts))
     if not ns or ns[0] <= 0:
-        raise BadInput(
-            f"counts must be whole numbers of at least 1, not {list(counts)!r}"
-        )
+        raise BadInput(t("measure.bad.counts", value=list(counts)))
     if not 0 < write_bytes <= 8 * 1024 * 1024:
-        raise BadInput(f"write_bytes must be between 1 and 8 MiB, not {write_bytes!r}")
+        raise BadInput(t("measure.bad.write_bytes", limit="8 MiB", value=write_bytes))
     setup = prepare(kernel)
     qemu_img, qemu_io = _tool("qemu-img"), _tool("qemu-io")
     points: list[DiskPoint] = []
@@ -563,7 +590,7 @@ def measure_vm_disk(
         base_bytes = allocated_bytes(base)
         fresh = {"full": 0, "linked": 0}
         after = {"full": 0, "linked": 0}
-        with progress_bar(ns[-1], "VM disks", progress) as bar:
+        with progress_bar(ns[-1], t("measure.progress.vm_disks"), progress) as bar:
             for n in range(1, ns[-1] + 1):
                 copy = folder / f"full-{n}.qcow2"
                 shutil.copyfile(base, copy)

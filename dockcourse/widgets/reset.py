@@ -50,7 +50,14 @@ def reset_button(session: Session) -> widgets.VBox:
             return
         print(t("reset.listing", count=len(items)))
         for item in items:
-            print(f"  {item.kind:<9} {item.name}  (chapter {item.chapter or '?'})")
+            print(
+                t(
+                    "reset.item",
+                    kind=item.kind,
+                    name=item.name,
+                    chapter=item.chapter or "?",
+                )
+            )
         ask(True)
 
     @out.capture(clear_output=True)

@@ -10,6 +10,7 @@ slow) are computed on demand in a thread, so the widget stays responsive.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import html
 import json
@@ -18,14 +19,16 @@ import posixpath
 import threading
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, Protocol
 
 import ipywidgets as w
 
+from .. import scratch
 from .. import volumes as vol
 from ..engine import EngineUnavailable, connect
 from ..images import course_image_ref, ensure_image
-from ..resources import LABEL_COURSE, new_name
+from ..resources import LABEL_COURSE, LABEL_SESSION, new_name, session_id
 from ..text import t
 
 #: CSS classes the browser test (and curious learners) can find the controls by.
@@ -120,6 +123,8 @@ class VolumeManager(w.VBox):  # type: ignore[misc]
         super().__init__()
         self.add_class(CSS)
         self.chapter = chapter
+        self.session = session
+        self._own_scratch: Path | None = None
         self.client = client if client is not None else getattr(session, "client", None)
         self.image_ref = image_ref or getattr(session, "image_ref", None) or ""
         env_mode = (
@@ -609,7 +614,9 @@ class VolumeManager(w.VBox):  # type: ignore[misc]
 
     def _on_backup(self) -> None:
         name = self._selected()
-        path = self.backup_path.value.strip() or str(vol.default_backup_path(name))
+        path = self.backup_path.value.strip() or str(
+            self._scratch() / vol.default_backup_path(name)
+        )
         if self._recorded(vol.cli_backup(self.image_ref, name, path)):
             return
         done = vol.backup(self.client, self.image_ref, name, path, chapter=self.chapter)
@@ -617,6 +624,17 @@ class VolumeManager(w.VBox):  # type: ignore[misc]
         self._show_command(done.command)
         self._say(t("volumes.done.backed_up", name=name, path=done.path,
                     size=format_size(done.size_bytes)))  # fmt: skip
+
+    def _scratch(self) -> Path:
+        """Where a backup goes when no path is given: the session's scratch folder
+        (removed by ``course.clean()`` and ``dockcourse clean``), never the notebook's."""
+        folder = getattr(self.session, "scratch", None)
+        if isinstance(folder, Path):
+            return folder
+        if self._own_scratch is None or not self._own_scratch.is_dir():
+            self._own_scratch = scratch.make(self.chapter)
+            atexit.register(scratch.remove, self._own_scratch)
+        return self._own_scratch
 
     def _on_restore(self) -> None:
         name = self._selected()
@@ -689,12 +707,15 @@ class VolumeManager(w.VBox):  # type: ignore[misc]
         if self.mode == "recorded":
             self._recorded(
                 f"docker volume ls -q --filter dangling=true --filter label={LABEL_COURSE}=true"
+                f" --filter label={LABEL_SESSION}={session_id()}"
             )
             return
         self._ask(t("volumes.confirm.remove_unused"), self._remove_unused)
 
     def _remove_unused(self) -> None:
-        done = vol.remove_unused(self.client)
+        """This notebook's unused course volumes only: another notebook on the same
+        engine (another session) keeps its own."""
+        done = vol.remove_unused(self.client, session=session_id())
         self.refresh()
         self._show_command(done.command)
         message = t("volumes.done.removed_unused", count=len(done.names))

@@ -3,10 +3,12 @@ and that everything made here is found and removed by the chapter's clean-up."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterator
 from typing import Any
 
+import docker.errors
 import pytest
 
 from dockcourse import builds
@@ -39,14 +41,22 @@ def test_rebuild_hits_the_cache_and_a_changed_copy_busts_it(
     again = builds.build(
         client, dockerfile, tag=ref, chapter=CHAPTER, files={"a.txt": "1"}
     )
-    assert again["cache_hits"] == again["cacheable"] == 4
+    # every step after FROM came from the cache (RUN and COPY at least: a builder that
+    # logs CMD and LABEL as steps of their own counts those too)
+    assert again["cacheable"] >= 2
+    assert again["cache_hits"] == again["cacheable"]
     assert again["image_id"] == first["image_id"]
     changed = builds.build(
         client, dockerfile, tag=ref, chapter=CHAPTER, files={"a.txt": "2"}
     )
-    assert [s["cached"] for s in changed["steps"]] == [False, True, False, False, False]
+    steps = changed["steps"]
+    kinds = [s["instruction"].split()[0].upper() for s in steps]
+    assert kinds[:3] == ["FROM", "RUN", "COPY"], kinds
+    # before the changed file: from the cache; from its COPY on: built again
+    assert steps[1]["cached"], steps
+    assert not any(s["cached"] for s in steps[2:]), steps
     # the superseded image of the first build is gone, not left as <none>
-    with pytest.raises(Exception, match="No such image"):
+    with pytest.raises(docker.errors.NotFound):
         client.api.inspect_image(first["image_id"])
     owned = list_owned(client, chapter=CHAPTER)
     assert [o.name for o in owned] == [ref]
@@ -58,7 +68,9 @@ def test_a_failing_build_reports_its_error(
     result = builds.build(
         client, f"FROM {image_ref}\nRUN exit 3\n", tag=ref, chapter=CHAPTER
     )
-    assert "returned a non-zero code: 3" in result["error"]
+    # every builder words it its own way; each says the build failed and names the code
+    assert result["error"].strip()
+    assert re.search(r"\b3\b", result["error"]), result["error"]
     assert result["image_id"] == ""
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from dockcourse import contexts
-from dockcourse.engine import DEFAULT_SOCKET, EngineUnavailable, resolve_endpoint
+from dockcourse.engine import EngineUnavailable, describe_source, resolve_endpoint
 
 pytestmark = pytest.mark.engine
 HAS_CLI = shutil.which("docker") is not None
@@ -32,8 +32,9 @@ def _snapshot(directory: Path) -> dict[str, bytes]:
 
 @pytest.fixture
 def learner_config(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, client: Any
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, client: Any, engine_url: str
 ) -> Iterator[Path]:
+    """The learner's own context ``mine``, current, at the engine under test."""
     config = tmp_path / "learner-docker"
     meta = config / "contexts" / "meta" / contexts.context_id("mine") / "meta.json"
     meta.parent.mkdir(parents=True)
@@ -42,9 +43,7 @@ def learner_config(
             {
                 "Name": "mine",
                 "Metadata": {},
-                "Endpoints": {
-                    "docker": {"Host": DEFAULT_SOCKET, "SkipTLSVerify": False}
-                },
+                "Endpoints": {"docker": {"Host": engine_url, "SkipTLSVerify": False}},
             }
         )
     )
@@ -74,23 +73,23 @@ def via(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def test_the_course_client_follows_a_context(
-    learner_config: Path, via: str, client: Any
+    learner_config: Path, via: str, client: Any, engine_url: str
 ) -> None:
     contexts.open_store()
-    assert contexts.create("dockcourse-t1", host=DEFAULT_SOCKET)["exit_code"] == 0
+    assert contexts.create("dockcourse-t1", host=engine_url)["exit_code"] == 0
     followed = contexts.follow("dockcourse-t1", client)
     assert followed["source"] == "context dockcourse-t1"
-    assert followed["url"] == DEFAULT_SOCKET
+    assert followed["url"] == engine_url
     assert followed["same_engine"] is True
-    assert followed["engine"].startswith("Docker Engine ")
+    assert followed["engine"] == contexts.engine_label(client.version())
     assert "DOCKER_CONTEXT" not in os.environ  # the switch lasted for the call only
 
 
 def test_follow_hides_docker_host(
-    learner_config: Path, monkeypatch: pytest.MonkeyPatch, client: Any
+    learner_config: Path, monkeypatch: pytest.MonkeyPatch, client: Any, engine_url: str
 ) -> None:
     contexts.open_store()
-    contexts.create("dockcourse-t2", host=DEFAULT_SOCKET)
+    contexts.create("dockcourse-t2", host=engine_url)
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent.sock")
     followed = contexts.follow("dockcourse-t2", client)
     assert followed["hidden"] == ["DOCKER_HOST"]
@@ -111,21 +110,23 @@ def test_a_context_to_nowhere_names_the_socket(learner_config: Path) -> None:
     not HAS_CLI, reason="the precedence is verified with the docker CLI"
 )
 def test_docker_host_beats_the_context_for_the_cli_and_the_course(
-    learner_config: Path,
+    learner_config: Path, client: Any, engine_url: str
 ) -> None:
     contexts.open_store()
-    contexts.create("dockcourse-t4", host=DEFAULT_SOCKET)
+    contexts.create("dockcourse-t4", host=engine_url)
     plain, by_env, host_and_env, flag = contexts.precedence("dockcourse-t4")
     assert plain["cli_context"] == "default"
     assert by_env["cli_context"] == "dockcourse-t4"
-    assert by_env["course"] == f"context dockcourse-t4 → {DEFAULT_SOCKET}"
+    shown = describe_source("context dockcourse-t4")
+    assert by_env["course"] == f"{shown} → {engine_url}"
     # DOCKER_HOST wins over DOCKER_CONTEXT: the CLI cannot reach the fake socket.
     assert host_and_env["cli_context"] == "default"
     assert host_and_env["cli_reaches"] is None
-    assert host_and_env["course"] == f"DOCKER_HOST → {contexts.UNREACHABLE_HOST}"
+    shown = describe_source("DOCKER_HOST")
+    assert host_and_env["course"] == f"{shown} → {contexts.UNREACHABLE_HOST}"
     # Only the --context flag beats DOCKER_HOST.
     assert flag["cli_context"] == "dockcourse-t4"
-    assert flag["cli_reaches"] is not None and flag["cli_reaches"].startswith("Docker")
+    assert flag["cli_reaches"] == contexts.engine_label(client.version())
 
 
 @pytest.mark.skipif(not HAS_CLI, reason="compares with the docker CLI")
@@ -137,10 +138,10 @@ def test_course_and_cli_agree_on_current_context(learner_config: Path) -> None:
 
 
 def test_use_demo_restores_current_context_on_failure(
-    learner_config: Path, monkeypatch: pytest.MonkeyPatch
+    learner_config: Path, monkeypatch: pytest.MonkeyPatch, engine_url: str
 ) -> None:
     contexts.open_store()
-    contexts.create("dockcourse-t5", host=DEFAULT_SOCKET)
+    contexts.create("dockcourse-t5", host=engine_url)
 
     def broken(environ: Any = None) -> Any:
         raise RuntimeError("boom")

@@ -10,7 +10,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from dockcourse.measure.results import load_results
+
+pytestmark = pytest.mark.engine
 
 
 def cli(

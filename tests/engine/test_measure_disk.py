@@ -10,24 +10,33 @@ from dockcourse import host, resources
 from dockcourse.measure import disk, vm
 from dockcourse.measure.results import DiskPoint
 
+pytestmark = pytest.mark.engine
 MIB = 1024 * 1024
+
+
+def _bare_id(image_id: str) -> str:
+    """An image ID without its digest prefix (some engines leave ``sha256:`` out)."""
+    return image_id.removeprefix("sha256:")
 
 
 def test_container_disk_matches_docker_system_df(client: Any, image_ref: str) -> None:
     checked: list[int] = []
+    measured = {
+        "label": [
+            f"{resources.LABEL_SESSION}={resources.session_id()}",
+            disk.LABEL_DISK,
+        ]
+    }
 
     def compare_with_df(point: DiskPoint) -> None:
         """While the containers still exist, `docker system df` must agree."""
+        mine = {c["Id"] for c in client.api.containers(all=True, filters=measured)}
         df = client.df()
-        ours = [
-            c
-            for c in df["Containers"]
-            if (c.get("Labels") or {}).get(resources.LABEL_SESSION)
-            == resources.session_id()
-            and disk.LABEL_DISK in (c.get("Labels") or {})
-        ]
+        # matched by ID: not every engine repeats labels or full names in `system df`
+        ours = [c for c in df["Containers"] if c["Id"] in mine]
         assert len(ours) == point.n
-        image = next(i for i in df["Images"] if image_ref in (i.get("RepoTags") or []))
+        image_id = _bare_id(client.api.inspect_image(image_ref)["Id"])
+        image = next(i for i in df["Images"] if _bare_id(i["Id"]) == image_id)
         assert point.shared_bytes == image["Size"]
         if "wrote" in point.what:
             assert point.per_instance_bytes == sum(c.get("SizeRw", 0) for c in ours)
@@ -44,22 +53,15 @@ def test_container_disk_matches_docker_system_df(client: Any, image_ref: str) ->
     assert 3 * MIB <= written.per_instance_bytes < 3 * MIB + 3 * 256 * 1024
     assert written.total_bytes == written.shared_bytes + written.per_instance_bytes
     assert by[("containers", 1)].shared_bytes == fresh.shared_bytes  # counted once
-    left = client.api.containers(
-        all=True,
-        filters={
-            "label": [
-                f"{resources.LABEL_SESSION}={resources.session_id()}",
-                disk.LABEL_DISK,
-            ]
-        },
-    )
-    assert left == []
+    assert client.api.containers(all=True, filters=measured) == []
 
 
 def test_image_facts_agree_with_inspect(client: Any, image_ref: str) -> None:
     facts = disk.image_facts(client, image_ref)
     assert facts.size_bytes == client.api.inspect_image(image_ref)["Size"]
-    assert sum(facts.layer_sizes_bytes) == facts.size_bytes
+    # the layers make up the image; Docker's sizes add up to the byte, Podman's layer
+    # sizes (from `history`) differ from the image's by a few KiB of its own bookkeeping
+    assert sum(facts.layer_sizes_bytes) == pytest.approx(facts.size_bytes, rel=0.01)
 
 
 def test_vm_disks_full_copies_grow_linked_clones_stay_small() -> None:

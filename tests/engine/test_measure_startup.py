@@ -10,6 +10,8 @@ from dockcourse import resources
 from dockcourse.measure import startup
 from dockcourse.measure.results import CONTAINER_PHASES, series_stats
 
+pytestmark = pytest.mark.engine
+
 
 def measured_containers_left(client: Any) -> list[str]:
     """Containers this session's measurements made that still exist."""

@@ -15,6 +15,8 @@ from dockcourse import host
 from dockcourse.measure import vm
 from dockcourse.measure.results import VM_PHASES
 
+pytestmark = pytest.mark.engine
+
 
 @pytest.fixture(scope="module", autouse=True)
 def vm_ready() -> None:

@@ -54,6 +54,66 @@ def test_code_cells_identical_and_prose_translated(name: str) -> None:
     assert setup_seen, "the Japanese setup() call must pass lang='ja'"
 
 
+def output_kinds(cell: nbformat.NotebookNode) -> set[str]:
+    """What a cell shows, by kind: "stream:stdout", "error", "display_data:image/png"…"""
+    kinds = set()
+    for output in cell.get("outputs", []):
+        if output.output_type == "stream":
+            kinds.add(f"stream:{output.name}")
+        elif output.output_type == "error":
+            kinds.add("error")
+        else:
+            kinds |= {f"{output.output_type}:{mime}" for mime in output.get("data", {})}
+    return kinds
+
+
+@pytest.mark.parametrize("name", sorted(EN & JA))
+def test_both_editions_store_the_same_kinds_of_output(name: str) -> None:
+    """The same code shows the same things in both languages: a plot in one edition and
+    none in the other, a warning or an error in one only, is a bug of that edition."""
+    en = nbformat.read(ROOT / "notebooks" / "en" / name, as_version=4)
+    ja = nbformat.read(ROOT / "notebooks" / "ja" / name, as_version=4)
+    differ = {
+        e.get("id"): {
+            "en only": sorted(output_kinds(e) - output_kinds(j)),
+            "ja only": sorted(output_kinds(j) - output_kinds(e)),
+        }
+        for e, j in zip(en.cells, ja.cells, strict=True)
+        if e.cell_type == "code" and output_kinds(e) != output_kinds(j)
+    }
+    assert differ == {}, (
+        "cells store different kinds of output in the two editions; re-execute both "
+        "editions (scripts/execute_notebooks.py) and look at the one that lacks them"
+    )
+
+
+def test_output_kinds_tell_a_picture_from_its_caption() -> None:
+    plot = nbformat.v4.new_code_cell(
+        "plot()",
+        outputs=[
+            nbformat.v4.new_output(
+                "display_data", data={"image/png": "iVBO", "text/plain": "<Figure>"}
+            ),
+            nbformat.v4.new_output("stream", name="stderr", text="careful\n"),
+        ],
+    )
+    lost = nbformat.v4.new_code_cell(
+        "plot()",
+        outputs=[
+            nbformat.v4.new_output("display_data", data={"text/plain": "<Figure>"})
+        ],
+    )
+    assert output_kinds(plot) == {
+        "display_data:image/png",
+        "display_data:text/plain",
+        "stream:stderr",
+    }
+    assert output_kinds(plot) - output_kinds(lost) == {
+        "display_data:image/png",
+        "stream:stderr",
+    }
+
+
 def test_every_message_key_has_a_japanese_text() -> None:
     missing = sorted(catalogue("en").keys() - catalogue("ja").keys())
     assert missing == [], (

@@ -151,7 +151,12 @@ def test_host_view_lines_explains_why_not(reason: str) -> None:
 
 def test_run_label_live_and_recorded() -> None:
     engine = SimpleNamespace(
-        version="27.0.1", os="linux", arch="aarch64", cgroup_version="2", ncpu=8
+        product="Docker Engine",
+        version="27.0.1",
+        os="linux",
+        arch="aarch64",
+        cgroup_version="2",
+        ncpu=8,
     )
     live = SimpleNamespace(live=True, engine=engine, provenance=None)
     assert isolation.run_label(live).startswith("LIVE on Docker Engine 27.0.1")  # type: ignore[arg-type]

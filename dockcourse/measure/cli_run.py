@@ -1,0 +1,110 @@
+"""The container start-up a learner sees at a prompt: ``docker run --rm`` timed whole.
+
+The ``container-none`` series times the engine's API calls (create → start → wait →
+remove) so that it can split them into phases. What a learner types, ``docker run --rm
+--network none IMAGE true``, also pays for the ``docker`` program's own start-up, its
+attach to the output and its wait for removal. :func:`measure_container_cli` times exactly
+that command, the same path ``hyperfine`` times, so the two agree; the chapter shows both
+series side by side and the difference between them is the CLI's share. Used by
+``dockcourse bench`` and chapter 01.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+
+from .. import resources
+from ..text import t
+from .results import (
+    SERIES,
+    BadInput,
+    MeasurementUnavailable,
+    StartupSample,
+    check_runs,
+    now_iso,
+    progress_bar,
+    series_caption,
+)
+
+SERIES_KEY = "container-cli"
+CHAPTER = "01"
+TIMEOUT_S = 120.0
+
+
+def cli_command(image_ref: str, chapter: str = CHAPTER) -> list[str]:
+    """``docker run --rm --network none --label … IMAGE true`` (the course's labels)."""
+    labels = [
+        arg
+        for key, value in resources.labels(chapter, role="measure").items()
+        for arg in ("--label", f"{key}={value}")
+    ]
+    return ["docker", "run", "--rm", "--network", "none", *labels, image_ref, "true"]
+
+
+def measure_container_cli(
+    runs: int = 5,
+    *,
+    image_ref: str,
+    warmup: int = 1,
+    chapter: str = CHAPTER,
+    start_index: int = 0,
+    on_sample: Callable[[StartupSample], None] | None = None,
+    progress: bool | None = None,
+) -> list[StartupSample]:
+    """Time ``warmup + runs`` whole ``docker run --rm`` commands on the session's engine.
+
+    The CLI finds the engine as the course does (``DOCKER_HOST``, then the context), from
+    the same environment. MeasurementUnavailable when no ``docker`` program is installed.
+    """
+    check_runs(runs)
+    if warmup < 0:
+        raise BadInput(t("measure.bad.warmup", value=warmup))
+    docker = shutil.which("docker")
+    if docker is None:
+        raise MeasurementUnavailable(
+            SERIES_KEY, t("measure.cli.missing.cause"), t("measure.cli.missing.fix")
+        )
+    argv = cli_command(image_ref, chapter)
+    argv[0] = docker
+    samples: list[StartupSample] = []
+    total = warmup + runs
+    with progress_bar(total - start_index, series_caption(SERIES_KEY), progress) as bar:
+        for index in range(start_index, total):
+            start = time.perf_counter()
+            done = subprocess.run(
+                argv,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=TIMEOUT_S,
+                check=False,
+            )
+            elapsed = time.perf_counter() - start
+            if done.returncode != 0:
+                message = done.stderr.decode("utf-8", "replace").strip()
+                raise MeasurementUnavailable(
+                    SERIES_KEY,
+                    t(
+                        "measure.command_failed.cause",
+                        command=" ".join(cli_command(image_ref, chapter)[:5]),
+                        message=message.splitlines()[-1]
+                        if message
+                        else done.returncode,
+                    ),
+                )
+            sample = StartupSample(
+                series=SERIES_KEY,
+                index=index,
+                warmup=index < warmup,
+                elapsed_s=elapsed,
+                endpoint=SERIES[SERIES_KEY][1],
+                taken_at=now_iso(),
+                detail={"command": " ".join(cli_command(image_ref, chapter)[:5])},
+            )
+            samples.append(sample)
+            if on_sample is not None:
+                on_sample(sample)
+            bar.update(1)
+    return samples

@@ -1,0 +1,120 @@
+"""Footprint records: parsing what a guest prints, /proc readings, file round trip."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dockcourse.measure import footprint
+from dockcourse.measure.results import (
+    BadInput,
+    FootprintPoint,
+    host_provenance,
+    load_results,
+    open_run,
+)
+from dockcourse.plots_footprint import cpu_medians, cpu_per_iterations, headline_cpu
+from dockcourse.text import set_language
+
+
+@pytest.fixture(autouse=True)
+def _english() -> None:
+    set_language("en")
+
+
+def test_guest_meminfo_is_total_minus_available() -> None:
+    out = (
+        b"noise\r\nDOCKCOURSE-MEMINFO MemTotal:         247000 kB\r\n"
+        b"DOCKCOURSE-MEMINFO MemAvailable:     200000 kB\r\nDOCKCOURSE-IDLE\r\n"
+    )
+    assert footprint.guest_used_bytes(out) == (247000 - 200000) * 1024
+    assert footprint.guest_used_bytes(b"DOCKCOURSE-MEMINFO MemTotal: 5 kB") is None
+
+
+def test_loop_marker_reads_two_uptimes() -> None:
+    match = footprint.LOOP_MARKER.search(b"x DOCKCOURSE-LOOP 12.34 13.84\n")
+    assert match is not None
+    assert float(match.group(2)) - float(match.group(1)) == pytest.approx(1.5)
+
+
+def test_read_pss_of_a_real_child_and_its_tree() -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import time; print('up', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline() == b"up\n"
+        size, method = footprint.read_pss(child.pid)
+        assert size > 1024 * 1024  # a Python interpreter is more than a MiB
+        assert method in ("host_pss", "host_rss")
+        assert child.pid in footprint.children_of(os.getpid())
+        assert footprint.children_of(child.pid) == [child.pid]
+    finally:
+        child.kill()
+        child.wait()
+    with pytest.raises(OSError):
+        footprint.read_pss(child.pid)
+
+
+def test_processes_naming_a_token_are_found() -> None:
+    token = "dockcourse-token-5f3a"
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(30)", token]
+    )
+    try:
+        assert footprint.naming_processes(token) == [child.pid]
+    finally:
+        child.kill()
+        child.wait()
+
+
+@pytest.mark.parametrize("counts", [(), (0,), (1, 201), (True,), (1.5,)])
+def test_bad_counts_are_refused_with_a_message(counts: tuple[object, ...]) -> None:
+    with pytest.raises(BadInput, match="whole numbers"):
+        footprint.check_counts(counts)  # type: ignore[arg-type]
+
+
+def point(kind: str, value: float, loops: int) -> FootprintPoint:
+    return FootprintPoint(
+        kind, "cpu_loop_s", 1, value, "in_instance_uptime", "t", {"loops": str(loops)}
+    )
+
+
+def test_loop_times_are_compared_per_iteration() -> None:
+    p = point("process", 0.5, 100_000)
+    vm = point("vm", 1.0, 20_000)  # a fifth of the loop in twice the time: 10× slower
+    assert cpu_per_iterations(vm) / cpu_per_iterations(p) == pytest.approx(10)
+
+
+def test_headline_states_the_measured_ratio(tmp_path: Path) -> None:
+    run = open_run(
+        tmp_path / "r.jsonl", provenance=host_provenance("r1"), settings={"a": 1}
+    )
+    for value in (0.50, 0.52, 0.51):
+        run.add_footprint(point("process", value, 100_000))
+    for value in (0.55, 0.56, 0.57):
+        run.add_footprint(point("container", value, 100_000))
+    run.close()
+    back = load_results(tmp_path / "r.jsonl")
+    assert len(back.footprint) == 6
+    medians = cpu_medians(back)
+    ratio = medians["container"] / medians["process"]
+    assert ratio == pytest.approx(0.56 / 0.51)
+    assert f"{ratio:.2f}×" in headline_cpu(back)
+
+
+def test_footprint_records_survive_a_resumed_run(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    settings = {"quick": True}
+    run = open_run(path, provenance=host_provenance("r2"), settings=settings)
+    run.add_footprint(
+        FootprintPoint("process", "memory_bytes", 1, 1e6, "host_pss", "t")
+    )
+    run.close()
+    again = open_run(path, provenance=host_provenance("r3"), settings=settings)
+    assert [p.metric for p in again.results().footprint] == ["memory_bytes"]
+    again.close()
