@@ -40,6 +40,7 @@ def configure_clean(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help=t("cli.help.dry_run"))
     parser.add_argument("--all", action="store_true", help=t("cli.help.all"))
     parser.add_argument("--stale", action="store_true", help=t("cli.help.stale"))
+    parser.add_argument("--live-too", action="store_true", help=t("cli.help.live_too"))
 
 
 def run_clean(args: argparse.Namespace) -> int:
@@ -52,12 +53,28 @@ def run_clean(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         include_course_image=args.all,
         stale_only=args.stale,
+        keep_live=not args.live_too,
     )
     # the sessions' scratch folders (bind-mount files, backups) of this user
-    results += scratch.clean(dry_run=args.dry_run, stale_only=args.stale)
+    results += scratch.clean(
+        dry_run=args.dry_run, stale_only=args.stale or not args.live_too
+    )
     if not results:
         print(t("cli.clean.nothing"))
     failed = 0
+    in_use = [r for r in results if r.error == "in use"]
+    results = [r for r in results if r.error != "in use"]
+    for r in in_use:
+        print(
+            t(
+                "cli.clean.in_use",
+                kind=r.item.kind,
+                name=r.item.name,
+                chapter=r.item.chapter or "?",
+            )
+        )
+    if in_use:
+        print(t("cli.clean.in_use_hint", count=len(in_use)))
     for r in results:
         verb = "would_remove" if args.dry_run else ("removed" if r.removed else "kept")
         row = t(

@@ -192,7 +192,10 @@ def _kvm_boots_a_guest(device_ok: str) -> tuple[bool, str]:
     try:
         setup = vm.prepare()
     except (MeasurementUnavailable, BadInput):
-        return True, device_ok  # no kernel or busybox to try with: the device check only
+        return (
+            True,
+            device_ok,
+        )  # no kernel or busybox to try with: the device check only
     try:
         chosen, _note, first = vm._choose_accel(setup, "kvm", vm.KVM_TRIAL_TIMEOUT_S)
     except MeasurementUnavailable as exc:

@@ -330,6 +330,15 @@ def _remove_image(client: docker.DockerClient, item: Owned) -> None:
             client.api.remove_image(tag, noprune=False)
 
 
+def in_use_elsewhere(item: Owned, *, now: float, host: str) -> bool:
+    """True for what another notebook that is still running made (not this process)."""
+    if item.is_course_image or not item.labels.get(LABEL_SESSION):
+        return False
+    if item.labels.get(LABEL_SESSION) == session_id():
+        return False
+    return not is_stale(item, now=now, host=host)
+
+
 def clean(
     client: docker.DockerClient,
     *,
@@ -338,26 +347,46 @@ def clean(
     session: str | None = None,
     chapter: str | None = None,
     stale_only: bool = False,
+    keep_live: bool = False,
 ) -> list[Removal]:
-    """Remove course resources (all, one session's, one chapter's, or stale ones)."""
+    """Remove course resources (all, one session's, one chapter's, or stale ones).
+
+    ``keep_live``: leave what a notebook that is still running made (``dockcourse clean``
+    does so unless told ``--live-too``), reported as kept.
+    """
     items = list_owned(
         client,
         session=session,
         chapter=chapter,
         include_course_image=include_course_image,
     )
+    now, host = time.time(), host_identity()
     if stale_only:
-        now, host = time.time(), host_identity()
         items = [item for item in items if is_stale(item, now=now, host=host)]
+    kept: list[Removal] = []
+    if keep_live:
+        live = [item for item in items if in_use_elsewhere(item, now=now, host=host)]
+        kept = [Removal(item, False, "in use") for item in live]
+        items = [item for item in items if item not in live]
     from .tagledger import untag  # tags the course made with the learner's names
 
     if dry_run:
-        return [Removal(item, False, "dry run") for item in items] + untag(
-            client, session=session, chapter=chapter, stale_only=stale_only, dry_run=True
+        return (
+            [Removal(item, False, "dry run") for item in items]
+            + kept
+            + untag(
+                client,
+                session=session,
+                chapter=chapter,
+                stale_only=stale_only,
+                dry_run=True,
+            )
         )
     removed = remove(client, items)
-    return removed + untag(
-        client, session=session, chapter=chapter, stale_only=stale_only
+    return (
+        removed
+        + kept
+        + untag(client, session=session, chapter=chapter, stale_only=stale_only)
     )
 
 

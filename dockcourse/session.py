@@ -185,6 +185,17 @@ class Session:
         print(t(key if not self._told_unseen else f"{key}_again", **fields))
         self._told_unseen = True
 
+    def _refusal(self, exc: Exception, kwargs: dict[str, Any]) -> str:
+        """One sentence: the engine refused this container, and why if we know."""
+        info = self.engine
+        if info is not None and info.rootless and kwargs.get("pid_mode") == "host":
+            return t("session.refused.rootless_pid_host")
+        message = str(getattr(exc, "explanation", "") or exc).strip().splitlines()
+        detail = message[-1][-160:] if message else ""
+        return t(
+            "session.refused.engine", product=info.product if info else "", error=detail
+        )
+
     def _recorded_label(self) -> str:
         where = transcripts.chapter_provenance(self.chapter) or self.provenance
         return t(
@@ -210,17 +221,29 @@ class Session:
         image = kwargs.pop("image", self.image_ref or course_image_ref())
         line = run_command_line(image, cmd, kwargs)
         unseen = self._binds_unseen(kwargs) if self.live else []
+        refused = ""
         if self.live and not unseen:
             self._check_mounts(kwargs)
-            result = resources.run(
-                self.require_client(), image, cmd, chapter=self.chapter, **kwargs
-            )
-            self._remember(line, result)
+            import docker.errors
+
+            try:
+                result = resources.run(
+                    self.require_client(), image, cmd, chapter=self.chapter, **kwargs
+                )
+                self._remember(line, result)
+            except docker.errors.APIError as exc:
+                # This engine cannot do what the lesson shows (a rootless engine cannot
+                # share the host's PID namespace, say): why, then the recorded result.
+                refused = self._refusal(exc, kwargs)
+                result = self._recall(line)
         else:
             result = self._recall(line)
         if show:
             print(f"$ {line}")
-            if unseen:
+            if refused:
+                print(refused)
+                print(self._recorded_label())
+            elif unseen:
                 self._say_unseen("mounts.bind_unseen", folder=unseen[0])
                 print(self._recorded_label())
             elif not self.live and result.exit_code != transcripts.NOT_RECORDED:
@@ -448,6 +471,68 @@ def run_command_line(
     return command_line([*argv, image, *command])
 
 
+#: The process whose exit removes its session's resources (registered once, by setup()).
+_exit_cleanup_pid: int | None = None
+EXIT_CLEANUP_TIMEOUT_S = 10.0
+
+
+def clean_at_exit(client: docker.DockerClient, pid: int) -> None:
+    """The kernel shuts down or the process exits: remove what this session made, in
+    every chapter it opened (its scratch folders have their own atexit hooks). Only in
+    the process that registered it (not a forked child); never raises. The stale sweep
+    in ``setup()`` stays for the cases where this cannot run (a crash, SIGKILL)."""
+    if os.getpid() != pid:
+        return
+    from .engine import call_timeout
+
+    try:
+        with call_timeout(client, EXIT_CLEANUP_TIMEOUT_S):
+            resources.clean(client, session=resources.session_id())
+    except Exception:  # the engine may be gone; the next setup() sweeps what is left
+        pass
+
+
+def _register_exit_cleanup(client: docker.DockerClient) -> None:
+    global _exit_cleanup_pid
+    if _exit_cleanup_pid != os.getpid():
+        _exit_cleanup_pid = os.getpid()
+        atexit.register(clean_at_exit, client, os.getpid())
+
+
+def _in_kernel() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    return getattr(get_ipython(), "kernel", None) is not None
+
+
+def show_banner(session: Session) -> None:
+    """The banner; in a notebook, with a muted line saying when it was made. The stored
+    output of a notebook opened without running it then reads as a record ("as of …,
+    run the cell to see yours"), not as a claim about the reader's machine."""
+    text = session.banner()
+    if not _in_kernel():
+        print(text)
+        return
+    import html
+    from datetime import datetime, timezone
+
+    from IPython.display import display
+
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    note = t("banner.as_of", stamp=stamp)
+    display(  # type: ignore[no-untyped-call]
+        {
+            "text/plain": f"{text}\n— {note}",
+            "text/html": f"<pre style='margin:0'>{html.escape(text)}\n"
+            f"<span style='color:#6b7280;font-style:italic'>— {html.escape(note)}"
+            "</span></pre>",
+        },
+        raw=True,
+    )
+
+
 def _chosen_mode(mode: str | None) -> str:
     chosen = (mode or os.environ.get(MODE_ENV, "") or "auto").strip().lower()
     if chosen not in MODES:
@@ -494,6 +579,7 @@ def setup(
                     t(f"banner.image_{image.source}", seconds=f"{image.elapsed_s:.1f}")
                 )
             session.mode = "live"
+            _register_exit_cleanup(session.client)
         except (EngineUnavailable, ImageUnavailable) as exc:
             session.client = None
             session.reason = f"{exc.cause} — {exc.fix}"
@@ -509,7 +595,7 @@ def setup(
     if font_hint:
         session.notes.append(font_hint)
     if not quiet:
-        print(session.banner())
+        show_banner(session)
     from .cli_magic import register_magic  # %docker in the notebook (the layer above)
 
     register_magic(session)

@@ -61,6 +61,23 @@ if TYPE_CHECKING:
 CHAPTER = "06"
 #: Docker's rule for volume (and container) names: ``RestrictedNamePattern``.
 NAME_PATTERN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]+")
+#: The longest name the course accepts. The engine keeps a volume in a folder named
+#: after it, and a file name has at most 255 bytes ("file name too long"): well under.
+NAME_MAX = 64
+#: The form the engine gives anonymous volumes (64 hex digits): not a name to choose.
+ANONYMOUS_NAME = re.compile(r"[0-9a-f]{64}")
+#: Limits for what a learner types into the workbench (keys, values, paths, commands).
+KEY_MAX = 128
+VALUE_MAX = 1024
+PAIRS_MAX = 64
+PATH_MAX = 1024
+#: A file system's limit for one file or folder name, in bytes.
+NAME_BYTES_MAX = 255
+COMMAND_MAX = 4096
+#: The options Docker's ``local`` driver knows (anything else it refuses).
+LOCAL_OPTIONS = ("type", "device", "o", "size")
+#: How much of a long or odd input a message repeats.
+SHOWN_MAX = 40
 #: Labels the course uses for its own bookkeeping; a learner may not set them.
 RESERVED_LABEL_PREFIX = "io.dockcourse."
 FILTERS = ("all", "in_use", "unused", "course")
@@ -236,10 +253,18 @@ class Removed:
 class VolumeError(Exception):
     """A predictable refusal or failure, in words for the learner."""
 
-    def __init__(self, message: str, command: str = "") -> None:
+    #: True when the engine was asked to do something (the command did not complete);
+    #: False for a refusal before anything was sent (the command did not run).
+    attempted = False
+
+    def __init__(
+        self, message: str, command: str = "", *, attempted: bool | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.command = command
+        if attempted is not None:
+            self.attempted = attempted
 
 
 class InvalidName(VolumeError):
@@ -273,18 +298,116 @@ class LearnerVolume(VolumeError):
 class HelperFailed(VolumeError):
     """The helper container ran but its command failed (or took too long)."""
 
+    attempted = True
+
+
+class Interrupted(VolumeError):
+    """Ctrl-C (the kernel's interrupt) during a backup or restore; the message says
+    what was left (the helper container is removed, a partial tar file too)."""
+
+    attempted = True
+
 
 # ------------------------------------------------------------------ pure logic (unit)
 
 
+def shorten(text: str, limit: int = SHOWN_MAX) -> str:
+    """``text`` as a message repeats it: at most ``limit`` characters, then ``…``."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _odd_chars(text: str, *, allow: str = "") -> bool:
+    """Control characters, NUL, lone surrogates: nothing a name, path or label holds."""
+    return any(
+        (ord(c) < 32 or 0x7F <= ord(c) < 0xA0 or 0xD800 <= ord(c) < 0xE000)
+        and c not in allow
+        for c in text
+    )
+
+
 def is_valid_name(name: str) -> bool:
-    return NAME_PATTERN.fullmatch(name) is not None
+    return (
+        len(name) <= NAME_MAX
+        and NAME_PATTERN.fullmatch(name) is not None
+        and ANONYMOUS_NAME.fullmatch(name) is None
+    )
 
 
 def check_name(name: str) -> None:
-    """Docker's rule, checked before anything is sent to the engine."""
-    if not is_valid_name(name):
-        raise InvalidName(t("volumes.err.invalid_name", name=name))
+    """Docker's rule and the course's length limit, checked before anything is sent to
+    the engine; each refusal is one catalogue sentence (a long name is shortened)."""
+    if not name:
+        raise InvalidName(t("volumes.err.empty_name"))
+    if len(name) > NAME_MAX:
+        raise InvalidName(
+            t("volumes.err.name_too_long", name=shorten(name), length=len(name),
+              max=NAME_MAX)
+        )  # fmt: skip
+    if NAME_PATTERN.fullmatch(name) is None:
+        raise InvalidName(t("volumes.err.invalid_name", name=shorten(name)))
+    if ANONYMOUS_NAME.fullmatch(name):
+        raise InvalidName(t("volumes.err.reserved_name", name=shorten(name)))
+
+
+def check_options(opts: Mapping[str, str], driver: str = "local") -> None:
+    """The ``local`` driver's options only (the engine would refuse any other)."""
+    if driver != "local":
+        return
+    for key in opts:
+        if key not in LOCAL_OPTIONS:
+            raise InvalidSpec(
+                t("volumes.err.unknown_option", key=shorten(key),
+                  known=", ".join(LOCAL_OPTIONS))
+            )  # fmt: skip
+
+
+def check_volume_path(path: str) -> str:
+    """A path inside the volume as typed: refused if too long or with control
+    characters; else normalised (:func:`volume_path`)."""
+    if len(path) > PATH_MAX or _odd_chars(path):
+        raise VolumeError(t("volumes.err.bad_path", path=shorten(path), max=PATH_MAX))
+    return volume_path(path)
+
+
+def check_host_path(text: str | os.PathLike[str], *, base: Path | None = None) -> Path:
+    """A file path on this machine as typed: not empty, not too long, no control
+    characters; ``~`` expanded; a relative path is taken inside ``base`` if given."""
+    raw = os.fspath(text).strip()
+    if not raw:
+        raise VolumeError(t("volumes.err.no_file"))
+    too_long = any(len(part.encode()) > NAME_BYTES_MAX for part in raw.split("/"))
+    if len(raw) > PATH_MAX or too_long or _odd_chars(raw):
+        raise VolumeError(t("volumes.err.bad_path", path=shorten(raw), max=PATH_MAX))
+    path = Path(os.path.expanduser(raw))
+    if base is not None and not path.is_absolute():
+        path = base / path
+    return path
+
+
+def check_backup_target(path: Path, *, overwrite: bool = False) -> None:
+    """Where a backup will be written: its folder exists and is writable, and the file
+    is not there yet (or ``overwrite``) and is not a folder."""
+    folder = path.parent
+    try:
+        if not folder.is_dir():
+            raise VolumeError(t("volumes.err.no_folder", folder=folder))
+        if path.is_dir():
+            raise VolumeError(t("volumes.err.is_folder", path=path))
+        if path.exists() and not overwrite:
+            raise VolumeError(t("volumes.err.file_exists", path=path))
+    except OSError as exc:  # a name too long for this file system, say
+        raise VolumeError(
+            t("volumes.err.bad_path", path=shorten(str(path)), max=PATH_MAX)
+        ) from exc
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise VolumeError(t("volumes.err.folder_not_writable", folder=folder))
+
+
+def check_shell_command(text: str) -> None:
+    if not text.strip():
+        raise VolumeError(t("volumes.err.empty_command"))
+    if len(text) > COMMAND_MAX or _odd_chars(text, allow="\t\n\r"):
+        raise VolumeError(t("volumes.err.bad_command", max=COMMAND_MAX))
 
 
 def parse_pairs(text: str | Mapping[str, str] | None, *, what: str) -> dict[str, str]:
@@ -308,20 +431,37 @@ def parse_pairs(text: str | Mapping[str, str] | None, *, what: str) -> dict[str,
                 continue
             key, sep, value = line.partition("=")
             if what == "option" and not sep:
-                raise InvalidSpec(t("volumes.err.option_no_value", line=line))
+                raise InvalidSpec(t("volumes.err.option_no_value", line=shorten(line)))
             items.append((key.strip(), value.strip()))
+    if len(items) > PAIRS_MAX:
+        raise InvalidSpec(
+            t("volumes.err.too_many", what=t(f"volumes.what.{what}"), max=PAIRS_MAX)
+        )
     result: dict[str, str] = {}
     for key, value in items:
-        if not key or any(c.isspace() for c in key):
+        if (
+            not key
+            or any(c.isspace() for c in key)
+            or "=" in key
+            or len(key) > KEY_MAX
+            or _odd_chars(key)
+        ):
             raise InvalidSpec(
-                t("volumes.err.bad_key", what=t(f"volumes.what.{what}"), key=key)
-            )
+                t("volumes.err.bad_key", what=t(f"volumes.what.{what}"),
+                  key=shorten(key), max=KEY_MAX)
+            )  # fmt: skip
+        if len(value) > VALUE_MAX or _odd_chars(value):
+            raise InvalidSpec(
+                t("volumes.err.bad_value", what=t(f"volumes.what.{what}"),
+                  key=shorten(key), max=VALUE_MAX)
+            )  # fmt: skip
         if key in result:
             raise InvalidSpec(
-                t("volumes.err.duplicate_key", what=t(f"volumes.what.{what}"), key=key)
-            )
+                t("volumes.err.duplicate_key", what=t(f"volumes.what.{what}"),
+                  key=shorten(key))
+            )  # fmt: skip
         if what == "label" and key.startswith(RESERVED_LABEL_PREFIX):
-            raise InvalidSpec(t("volumes.err.reserved_label", key=key))
+            raise InvalidSpec(t("volumes.err.reserved_label", key=shorten(key)))
         result[key] = value
     return result
 
@@ -346,6 +486,16 @@ def shown_labels(chapter: str) -> dict[str, str]:
     return {LABEL_COURSE: "true", LABEL_CHAPTER: chapter}
 
 
+def labels_note(chapter: str, *, shown: bool = True) -> str:
+    """A shell comment saying which course labels a command passes but does not spell
+    out (``# + 5 course labels: …``), so the command never claims fewer than it sets."""
+    hidden = [
+        k for k in course_labels(chapter) if not shown or k not in shown_labels(chapter)
+    ]
+    keys = ", ".join(k.removeprefix(RESERVED_LABEL_PREFIX) for k in hidden)
+    return "  # " + t("volumes.command.more_labels", count=len(hidden), keys=keys)
+
+
 def cli_create(
     name: str,
     *,
@@ -361,7 +511,7 @@ def cli_create(
         argv += ["--label", f"{key}={value}" if value != "" else key]
     for key, value in (driver_opts or {}).items():
         argv += ["--opt", f"{key}={value}"]
-    return shlex.join([*argv, name])
+    return shlex.join([*argv, name]) + labels_note(chapter)
 
 
 def cli_ls(which: str = "all") -> str:
@@ -383,10 +533,12 @@ def cli_run(
     rm: bool = True,
     verb: str = "run",
     name: str | None = None,
+    chapter: str | None = CHAPTER,
 ) -> str:
     """``docker run --rm --network none -v vol:/data[:ro] IMAGE ARGV...``.
 
-    ``mounts`` maps volume name -> ``/path`` or ``/path:ro``.
+    ``mounts`` maps volume name -> ``/path`` or ``/path:ro``. With a ``chapter``, a
+    comment says which course labels the helper container gets.
     """
     words = ["docker", verb]
     if name:
@@ -398,7 +550,8 @@ def cli_run(
         words += ["-v", f"{volume}:{target}"]
     if workdir:
         words += ["-w", workdir]
-    return shlex.join([*words, image_ref, *argv])
+    note = labels_note(chapter, shown=False) if chapter else ""
+    return shlex.join([*words, image_ref, *argv]) + note
 
 
 BACKUP_ARGV = ["tar", "-cf", "/tmp/backup.tar", "-C", MOUNT_POINT, "."]
@@ -688,6 +841,7 @@ def create_volume(
     check_name(name)
     user_labels = parse_pairs(labels, what="label")
     opts = parse_pairs(driver_opts, what="option")
+    check_options(opts, driver)
     command = cli_create(
         name, user_labels=user_labels, driver=driver, driver_opts=opts, chapter=chapter
     )
@@ -708,7 +862,9 @@ def create_volume(
         )
     except docker.errors.APIError as exc:
         raise InvalidSpec(
-            t("volumes.err.engine_refused", error=_api_error_text(exc)), command
+            t("volumes.err.engine_refused", error=_api_error_text(exc)),
+            command,
+            attempted=True,
         ) from None
     if opts and image_ref:
         probe = cli_run(image_ref, ["true"], {name: MOUNT_POINT})
@@ -790,8 +946,8 @@ def browse(
     chapter: str = CHAPTER,
 ) -> Browsed:
     """The entries of one directory of the volume, via a read-only helper container."""
+    inner = check_volume_path(path)
     _get_row(client, name)
-    inner = volume_path(path)
     target = _in_mount(inner)
     argv = browse_argv(inner)
     command = cli_browse(image_ref, name, inner)
@@ -822,8 +978,8 @@ def preview(
     chapter: str = CHAPTER,
 ) -> Preview:
     """The start of a file (``head -c``), read-only; binary files are only flagged."""
+    inner = check_volume_path(path)
     _get_row(client, name)
-    inner = volume_path(path)
     argv = preview_argv(inner, max_bytes)
     command = cli_preview(image_ref, name, inner)
     code, output = _helper(
@@ -859,8 +1015,7 @@ def use_volume(
     The container goes; what it wrote in ``/data`` stays."""
     argv = ["sh", "-c", shell_command]
     command = cli_use(image_ref, name, shell_command)
-    if not shell_command.strip():
-        raise VolumeError(t("volumes.err.empty_command"), command)
+    check_shell_command(shell_command)
     row, _ = _get_row(client, name)
     _guard_change(row, allow_learner, command)
     start = time.perf_counter()
@@ -898,6 +1053,28 @@ class _StreamReader(io.RawIOBase):
         return n
 
 
+@contextlib.contextmanager
+def _archive(
+    client: docker.DockerClient, container_id: str, path: str
+) -> Iterator[Any]:
+    """``get_archive``'s chunks, with the response closed however the block ends.
+
+    The engine holds the container while it streams an archive: an interrupted read
+    (Ctrl-C, a full disk) that left the response open would make removing the helper
+    container wait for the engine's timeout, and leave it behind."""
+    api = client.api
+    response = api._get(  # what get_archive does, keeping hold of the response
+        api._url("/containers/{0}/archive", container_id),
+        params={"path": path},
+        stream=True,
+    )
+    try:
+        api._raise_for_status(response)
+        yield response.iter_content(chunk_size=1 << 20, decode_unicode=False)
+    finally:
+        response.close()
+
+
 def _start_and_wait(
     client: docker.DockerClient, container: Any, timeout_s: float
 ) -> None:
@@ -932,14 +1109,14 @@ def backup(
     import tarfile
 
     import docker.errors
+    import requests
 
+    path = check_host_path(dest) if dest is not None else default_backup_path(name)
+    check_backup_target(path, overwrite=overwrite)
     _get_row(client, name)
-    path = Path(dest) if dest is not None else default_backup_path(name)
     helper = new_name(chapter, "backup")
     argv = BACKUP_ARGV
     command = cli_backup(image_ref, name, path, helper)
-    if path.exists() and not overwrite:
-        raise VolumeError(t("volumes.err.file_exists", path=path), command)
     partial = path.with_name(path.name + ".part")
     try:
         with (
@@ -955,8 +1132,10 @@ def backup(
             call_timeout(client, timeout_s),
         ):
             _start_and_wait(client, container, timeout_s)
-            chunks, _ = client.api.get_archive(container.id, "/tmp/backup.tar")
-            with tarfile.open(fileobj=_StreamReader(chunks), mode="r|") as outer:
+            with (
+                _archive(client, container.id, "/tmp/backup.tar") as chunks,
+                tarfile.open(fileobj=_StreamReader(chunks), mode="r|") as outer,
+            ):
                 member = next(iter(outer), None)
                 source = outer.extractfile(member) if member is not None else None
                 if source is None:
@@ -965,6 +1144,19 @@ def backup(
                     while block := source.read(1 << 20):
                         out.write(block)
         partial.replace(path)
+    except KeyboardInterrupt:
+        partial.unlink(missing_ok=True)
+        raise Interrupted(
+            t("volumes.err.backup_interrupted", name=name, path=path), command
+        ) from None
+    except requests.exceptions.RequestException:  # before OSError: it is one
+        raise HelperFailed(t("volumes.err.engine_lost"), command) from None
+    except OSError as exc:  # disk full, folder gone, no permission
+        partial.unlink(missing_ok=True)
+        raise HelperFailed(
+            t("volumes.err.write_failed", path=path, error=exc.strerror or exc),
+            command,
+        ) from None
     except docker.errors.APIError as exc:
         raise HelperFailed(
             t("volumes.err.engine_refused", error=_api_error_text(exc)), command
@@ -992,15 +1184,21 @@ def restore(
     import tarfile
 
     import docker.errors
+    import requests
 
-    path = Path(source)
+    path = check_host_path(source)
     helper = new_name(chapter, "restore")
     argv = RESTORE_ARGV
     command = cli_restore(image_ref, name, path, helper)
     row, _ = _get_row(client, name)
     _guard_change(row, allow_learner, command)
-    if not path.is_file() or not tarfile.is_tarfile(path):
-        raise VolumeError(t("volumes.err.not_a_tar", path=path), command)
+    try:
+        is_tar = path.is_file() and tarfile.is_tarfile(path)
+    except OSError:
+        is_tar = False
+    if not is_tar:
+        raise VolumeError(t("volumes.err.not_a_tar", path=shorten(str(path))), command)
+    started = False
     try:
         with (
             tempfile.TemporaryFile() as wrapper,
@@ -1019,7 +1217,13 @@ def restore(
                 tar.add(path, arcname="backup.tar")
             wrapper.seek(0)
             client.api.put_archive(container.id, "/tmp", wrapper)
+            started = True
             _start_and_wait(client, container, timeout_s)
+    except KeyboardInterrupt:
+        key = "restore_interrupted" if started else "restore_interrupted_before"
+        raise Interrupted(t(f"volumes.err.{key}", name=name), command) from None
+    except requests.exceptions.RequestException:
+        raise HelperFailed(t("volumes.err.engine_lost"), command) from None
     except docker.errors.APIError as exc:
         raise HelperFailed(
             t("volumes.err.engine_refused", error=_api_error_text(exc)), command

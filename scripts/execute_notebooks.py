@@ -8,6 +8,11 @@ the recorded dataset that recorded mode (Binder) shows: ``dockcourse/data/record
     .venv/bin/python scripts/execute_notebooks.py            # every notebook
     .venv/bin/python scripts/execute_notebooks.py notebooks/en/00_start_here.ipynb
 
+Exercise cells are stored empty (``tests/solutions_inject.py``): each chapter runs twice,
+first with the official answers injected (tests/solutions.json), only so that what they do
+is recorded too (recorded mode shows it to a learner who types them), then as stored, with
+no answer: the outputs stored are what a learner who has typed nothing sees.
+
 What is stored is lean (:func:`lean`): what a reader of the stored notebook sees, and no more.
 Progress bars vanish when their cell finishes (``leave=False``), so they are not stored; the
 state of the widgets that stay (quizzes, the volume manager) keeps only the models those
@@ -20,6 +25,7 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
+import copy
 import io
 import os
 import sys
@@ -33,6 +39,9 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests import solutions_inject as exercises  # noqa: E402
+
 CELL_TIMEOUT_S = 120
 #: 100 dpi keeps the plots' smallest annotations (7.5 pt) about 10 px high: readable.
 PLOT_DPI = 100
@@ -206,6 +215,17 @@ def compact_png(encoded: str) -> str:
     return smaller + "\n" if len(smaller) < len(encoded) else encoded
 
 
+def execute(nb: Any, path: Path) -> None:
+    NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT_S,
+        kernel_name="python3",
+        record_timing=False,
+        extra_arguments=KERNEL_ARGS,
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path)
@@ -232,14 +252,13 @@ def main() -> int:
         for path in notebooks:
             start = time.perf_counter()
             nb = nbformat.read(path, as_version=4)
-            NotebookClient(
-                nb,
-                timeout=CELL_TIMEOUT_S,
-                kernel_name="python3",
-                record_timing=False,
-                extra_arguments=KERNEL_ARGS,
-                resources={"metadata": {"path": str(path.parent)}},
-            ).execute()
+            filled = copy.deepcopy(nb)
+            if exercises.inject(filled, path.stem, exercises.load()):
+                execute(filled, path)  # recorded, never stored
+            emptied = exercises.empty_exercises(nb)
+            if emptied:
+                print(f"{path.name}: exercise cells emptied: {', '.join(emptied)}")
+            execute(nb, path)
             lean(nb)
             nbformat.write(nb, path)
             print(f"{path.relative_to(ROOT)}: {time.perf_counter() - start:.1f} s")

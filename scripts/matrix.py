@@ -11,6 +11,7 @@ Targets (each started by its own script in scripts/engines/ and stopped again if
     rootless      rootless Docker of an ordinary user (scripts/engines/rootless)
     podman        Podman's Docker-compatible socket (scripts/engines/podman)
     vm            Docker in a QEMU VM, reached over 127.0.0.1 (scripts/engines/vm)
+    vm-podman     Podman 5 in the same VM, through its Docker-compatible API
 
 Each chapter runs top to bottom with nbval in lax mode (no cell may raise; stored outputs,
 which come from one engine, are not compared). Before and after each target a learner's own
@@ -28,6 +29,7 @@ import hashlib
 import json
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import sys
@@ -45,7 +47,7 @@ LEARNER = "dockcourse-learner"
 ROOTLESS_USER = "dockcourse-rootless"
 README_START = "<!-- matrix:start -->"
 README_END = "<!-- matrix:end -->"
-ALL_TARGETS = ("docker-root", "docker-user", "rootless", "podman", "vm")
+ALL_TARGETS = ("docker-root", "docker-user", "rootless", "podman", "vm", "vm-podman")
 CHAPTER_TIMEOUT_S = 1200
 MARKER_VOLUME = "myvolume"
 
@@ -67,6 +69,8 @@ class TargetResult:
     user: str = "root"
     chapters: list[ChapterResult] = field(default_factory=list)
     learner_volume_survived: bool | None = None
+    date: str = ""
+    commit: str = ""
 
 
 def say(message: str) -> None:
@@ -109,13 +113,13 @@ def describe_engine(env: dict[str, str]) -> str:
     return info + (" · rootless" if "rootless" in opts else "")
 
 
-def script_env(script: str) -> str:
+def script_env(script: str, *env_args: str) -> str:
     """Start an engine script and return its DOCKER_HOST (from ``script env``)."""
     path = ENGINES / script
     if not path.exists():
         raise RuntimeError(f"scripts/engines/{script} does not exist")
     run([str(path), "start"], timeout=1800)
-    line = run([str(path), "env"]).strip().splitlines()[-1]
+    line = run([str(path), "env", *env_args]).strip().splitlines()[-1]
     return line.split("DOCKER_HOST=", 1)[1].strip().strip("'\"")
 
 
@@ -272,8 +276,11 @@ def run_chapters(
         )
 
 
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def first_error(output: str) -> str:
-    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+    lines = [ANSI.sub("", ln).strip() for ln in output.splitlines() if ln.strip()]
     for ln in lines:
         if ln.startswith(("E ", "FAILED")) or "Error:" in ln or "Exception" in ln:
             return ln[:200]
@@ -293,16 +300,65 @@ def start_target(name: str) -> tuple[str | None, str, bool]:
         return script_env("rootless"), ROOTLESS_USER, True
     if name in ("podman", "vm"):
         return script_env(name), "root", True
+    if name == "vm-podman":
+        return script_env("vm", "--podman"), "root", True
     raise RuntimeError(f"unknown target {name}")
 
 
 def stop_target(name: str) -> None:
-    if name in ("rootless", "podman", "vm") and (ENGINES / name).exists():
-        subprocess.run([str(ENGINES / name), "stop"], capture_output=True, check=False)
+    script = "vm" if name == "vm-podman" else name
+    if script in ("rootless", "podman", "vm") and (ENGINES / script).exists():
+        subprocess.run(
+            [str(ENGINES / script), "stop"], capture_output=True, check=False
+        )
+
+
+def current_commit() -> str:
+    try:
+        out = run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]).strip()
+        dirty = run(
+            [
+                "git",
+                "-C",
+                str(ROOT),
+                "status",
+                "--porcelain",
+                "--",
+                "dockcourse",
+                "notebooks",
+            ]
+        ).strip()
+    except (RuntimeError, FileNotFoundError):
+        return "unknown"
+    return out + ("+changes" if dirty else "")
+
+
+def merged(results: list[TargetResult]) -> list[TargetResult]:
+    """This run's targets, plus those an earlier run recorded and this one did not run."""
+    path = DOCS / "compatibility.json"
+    if not path.exists():
+        return results
+    try:
+        old = json.loads(path.read_text(encoding="utf-8")).get("targets", [])
+    except ValueError:
+        return results
+    names = {r.target for r in results}
+    kept = []
+    for item in old:
+        if item.get("target") in names:
+            continue
+        chapters = [ChapterResult(**c) for c in item.pop("chapters", [])]
+        kept.append(TargetResult(**item, chapters=chapters))
+    order = {name: i for i, name in enumerate(ALL_TARGETS)}
+    return sorted(results + kept, key=lambda r: order.get(r.target, 99))
 
 
 def write_outputs(results: list[TargetResult], notebooks: list[Path]) -> str:
     today = dt.date.today().isoformat()
+    commit = current_commit()
+    for r in results:
+        r.date, r.commit = today, commit
+    results = merged(results)
     DOCS.mkdir(exist_ok=True)
     (DOCS / "compatibility.json").write_text(
         json.dumps(
@@ -331,7 +387,7 @@ def write_outputs(results: list[TargetResult], notebooks: list[Path]) -> str:
             cells.append("–" if c is None else ("✔" if c.passed else "✘"))
         rows.append(f"| {name} | " + " | ".join(cells) + " |")
     lines = [
-        f"Compatibility matrix, run on {today} by `./course test --matrix` "
+        f"Compatibility matrix, last run on {today} by `./course test --matrix` "
         "(each chapter top to bottom, no cell may raise; a learner's own `myvolume` "
         "must survive):",
         "",
@@ -343,7 +399,8 @@ def write_outputs(results: list[TargetResult], notebooks: list[Path]) -> str:
             r.learner_volume_survived
         ]
         detail = (
-            f"{r.engine}; as {r.user}; learner's `myvolume`: {survived}"
+            f"{r.engine}; as {r.user}; learner's `myvolume`: {survived}; "
+            f"run {r.date} at {r.commit}"
             if r.ran
             else f"not run: {r.reason}"
         )

@@ -6,15 +6,31 @@ image stays), and says so. Used by chapter 00 and offered again in every chapter
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from ..resources import clean, list_owned
+from ..resources import clean, list_owned, session_id
 from ..text import t
 
 if TYPE_CHECKING:
     from ..session import Session
+
+
+class ResetBox(widgets.VBox):  # type: ignore[misc]
+    """The reset widget, with a readable text where it cannot be shown (a notebook
+    opened without running it) instead of its Python repr."""
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict):
+            bundle["text/plain"] = self.plain_text()
+        return bundle
+
+    def plain_text(self) -> str:
+        from .volumes import recorded_stamp
+
+        return t("reset.plain", button=t("reset.button"), stamp=recorded_stamp())
 
 
 def reset_button(session: Session) -> widgets.VBox:
@@ -48,16 +64,28 @@ def reset_button(session: Session) -> widgets.VBox:
         if not items:
             print(t("reset.nothing"))
             return
+        from .volumes import session_state
+
         print(t("reset.listing", count=len(items)))
+        others = 0
         for item in items:
-            print(
-                t(
-                    "reset.item",
-                    kind=item.kind,
-                    name=item.name,
-                    chapter=item.chapter or "?",
-                )
+            line = t(
+                "reset.item",
+                kind=item.kind,
+                name=item.name,
+                chapter=item.chapter or "?",
             )
+            if item.session and item.session != session_id():  # another notebook's
+                state = session_state(item.labels)
+                others += state != "gone"
+                line += t(
+                    "reset.other",
+                    session=item.session,
+                    alive=t(f"volumes.session.{state}"),
+                )
+            print(line)
+        if others:  # a sweep wider than this notebook: said before the confirmation
+            print(t("reset.others_warning", count=others))
         ask(True)
 
     @out.capture(clear_output=True)
@@ -82,4 +110,4 @@ def reset_button(session: Session) -> widgets.VBox:
     start.on_click(on_start)
     confirm.on_click(on_confirm)
     cancel.on_click(on_cancel)
-    return widgets.VBox([widgets.HBox([start, confirm, cancel]), hint, out])
+    return ResetBox([widgets.HBox([start, confirm, cancel]), hint, out])

@@ -19,6 +19,7 @@ import posixpath
 import threading
 import time
 from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,7 +29,18 @@ from .. import scratch
 from .. import volumes as vol
 from ..engine import EngineUnavailable, connect
 from ..images import course_image_ref, ensure_image
-from ..resources import LABEL_COURSE, LABEL_SESSION, new_name, session_id
+from ..resources import (
+    LABEL_CHAPTER,
+    LABEL_COURSE,
+    LABEL_CREATED,
+    LABEL_HOST,
+    LABEL_PID,
+    LABEL_SESSION,
+    Owned,
+    host_identity,
+    is_stale,
+    session_id,
+)
 from ..text import t
 
 #: CSS classes the browser test (and curious learners) can find the controls by.
@@ -50,6 +62,17 @@ def format_size(size_bytes: int | None) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{value:.1f} GiB"
+
+
+def created_time(row: vol.VolumeRow) -> str:
+    """When the volume was made. The local driver reports its folder's modification
+    time as "CreatedAt", which moves whenever a file is added at the top (a restore, a
+    write); a course volume carries its real creation time in a label."""
+    stamp = row.labels.get(LABEL_CREATED, "") if row.course_made else ""
+    if stamp.isdigit():
+        made = datetime.fromtimestamp(int(stamp), timezone.utc)
+        return made.strftime("%Y-%m-%d %H:%M:%S")
+    return row.created.replace("T", " ").removesuffix("Z")
 
 
 def render_table(
@@ -84,7 +107,7 @@ def render_table(
             f"<code>{html.escape(r.name)}</code>",
             f"<span style='color:{color};font-weight:bold'>{html.escape(badge)}</span>",
             html.escape(r.driver),
-            html.escape(r.created.replace("T", " ").removesuffix("Z")),
+            html.escape(created_time(r)),
             html.escape(users),
             html.escape(size),
             html.escape(", ".join(f"{k}={v}" for k, v in own_labels.items())),
@@ -96,6 +119,28 @@ def render_table(
         f"style='border-collapse:collapse'><thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table></div>"
     )
+
+
+def session_state(labels: Mapping[str, str]) -> str:
+    """Whether the session that made a course object still runs: "alive", "gone", or
+    "unknown" (another machine or PID namespace, whose PIDs mean nothing here)."""
+    if labels.get(LABEL_HOST) != host_identity() or not labels.get(LABEL_PID):
+        return "unknown"
+    item = Owned("volume", "", "", dict(labels))
+    return "gone" if is_stale(item, now=time.time(), host=host_identity()) else "alive"
+
+
+def recorded_stamp(now: datetime | None = None) -> str:
+    """When a stored output was made, as its fallback text says (UTC, to the minute;
+    ``tests/nbval_sanitize.cfg`` masks it)."""
+    return (now or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long, a folder that cannot be read
+        return False
 
 
 def _pre(text: str) -> str:
@@ -155,6 +200,22 @@ class VolumeManager(w.VBox):  # type: ignore[misc]
         self._pending: Callable[[], None] | None = None
         self._build()
         self.refresh()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The widget, plus a readable text for where it cannot be shown (a notebook
+        opened without running it): what it is, when and where its listing came from."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict):
+            bundle["text/plain"] = self.plain_text()
+        return bundle
+
+    def plain_text(self) -> str:
+        names = [r.name for r in self._rows()]
+        shown = ", ".join(names[:8]) + (" …" if len(names) > 8 else "")
+        return "\n".join([
+            t("volumes.plain.head", chapter=self.chapter, stamp=recorded_stamp()),
+            t(f"volumes.plain.{self.mode}", count=len(names), names=shown or "—"),
+        ])  # fmt: skip
 
     # ----------------------------------------------------------------- layout
 
@@ -329,11 +390,11 @@ class VolumeManager(w.VBox):  # type: ignore[misc]
             (self.clone_button, self._on_clone),
             (self.remove_button, self._on_remove),
             (self.remove_unused_button, self._on_remove_unused),
-            (self.confirm_yes, self._on_confirm),
-            (self.confirm_no, self._on_cancel),
         ]
         for button, handler in handlers:
             button.on_click(self._action(handler))
+        self.confirm_yes.on_click(self._action(self._on_confirm, answers=True))
+        self.confirm_no.on_click(self._action(self._on_cancel, answers=True))
         self.children = [
             self.banner,
             w.HBox([self.filter, self.refresh_button, self.sizes_button]),
@@ -349,18 +410,36 @@ class VolumeManager(w.VBox):  # type: ignore[misc]
 
     # ------------------------------------------------------------ plumbing
 
-    def _action(self, handler: Callable[[], None]) -> Callable[[Any], None]:
-        """A click handler whose errors become a message in the widget."""
+    def _action(
+        self, handler: Callable[[], None], *, answers: bool = False
+    ) -> Callable[[Any], None]:
+        """A click handler whose errors become a message in the widget.
+
+        The command box is cleared first, so it only ever shows what this click ran (or
+        would run, or did not complete); any other button withdraws a pending question
+        (``answers`` marks Yes/No, which answer it)."""
 
         def on_click(_button: Any = None) -> None:
+            import docker.errors
+            import requests
+
+            self._clear_command()
+            if not answers:
+                self._withdraw()
             try:
                 handler()
             except vol.VolumeError as exc:
                 if exc.command:
-                    self._show_command(exc.command, ran=False)
+                    state = "failed" if exc.attempted else "not_run"
+                    self._show_command(exc.command, state=state)
                 self._say(exc.message)
             except EngineUnavailable as exc:
                 self._say(f"{exc.cause} — {exc.fix}")
+            except requests.exceptions.ConnectionError:
+                self._say(t("volumes.err.engine_lost"))
+            except docker.errors.APIError as exc:
+                self._say(t("volumes.err.engine_refused", error=vol.shorten(
+                    str(getattr(exc, "explanation", None) or exc), 500)))  # fmt: skip
             except Exception as exc:  # the learner sees it in words, not a traceback
                 self._say(
                     t("volumes.err.unexpected", error=f"{type(exc).__name__}: {exc}")
@@ -373,12 +452,18 @@ class VolumeManager(w.VBox):  # type: ignore[misc]
         self.last_message = message
         print(message)
 
-    def _show_command(self, command: str, *, ran: bool = True) -> None:
+    def _clear_command(self) -> None:
+        self.last_command = ""
+        self.command.value = ""
+
+    def _show_command(self, command: str, *, state: str = "ran") -> None:
+        """``state``: "ran", "not_run" (refused before anything was sent), "failed"
+        (sent, did not complete) or "confirm" (runs when the learner confirms)."""
         self.last_command = command
-        if self.mode == "recorded":
+        if state == "ran" and self.mode == "recorded":
             title = t("volumes.command.would_run")
         else:
-            title = t("volumes.command.ran") if ran else t("volumes.command.not_run")
+            title = t(f"volumes.command.{state}")
         lines = "\n".join(f"$ {line}" for line in command.splitlines())
         self.command.value = f"<i>{html.escape(title)}</i>{_pre(lines)}"
 
@@ -496,22 +581,20 @@ class VolumeManager(w.VBox):  # type: ignore[misc]
             self.create_opts.value = ""
 
     def _on_create(self) -> None:
+        # The same checks in both modes: recorded mode refuses what live would refuse.
         name = self.create_name.value.strip()
-        if self.mode == "recorded":
-            vol.check_name(name or "myvolume")
-            labels = vol.parse_pairs(self.create_labels.value, what="label")
-            opts = vol.parse_pairs(self.create_opts.value, what="option")
-            command = vol.cli_create(
-                name or new_name(self.chapter, "v"),
-                user_labels=labels, driver_opts=opts, chapter=self.chapter,
-            )  # fmt: skip
-            self._recorded(command)
+        vol.check_name(name)  # an empty name is refused, never replaced by a random one
+        labels = vol.parse_pairs(self.create_labels.value, what="label")
+        opts = vol.parse_pairs(self.create_opts.value, what="option")
+        vol.check_options(opts)
+        if self._recorded(vol.cli_create(name, user_labels=labels, driver_opts=opts,
+                                         chapter=self.chapter)):  # fmt: skip
             return
         created = vol.create_volume(
             self.client,
             name,
-            labels=self.create_labels.value,
-            driver_opts=self.create_opts.value,
+            labels=labels,
+            driver_opts=opts,
             image_ref=self.image_ref,
             chapter=self.chapter,
         )
@@ -539,8 +622,8 @@ class VolumeManager(w.VBox):  # type: ignore[misc]
         self._say(t("volumes.done.inspected", name=name))
 
     def _list_dir(self, path: str) -> None:
+        path = vol.check_volume_path(path)
         name = self._selected()
-        path = vol.volume_path(path)
         if self.mode == "recorded":
             assert self.recording is not None
             if path != "/" or name not in self.recording.files:
@@ -598,9 +681,18 @@ class VolumeManager(w.VBox):  # type: ignore[misc]
         self._show_command(shown.command)
         self._say(t("volumes.done.previewed", path=shown.path))
 
+    def _guard_recorded(self, name: str, command: str) -> None:
+        """Recorded mode refuses a change to the learner's own volume, as live does."""
+        row = self._row(name)
+        if row is not None and not row.course_made and not self.allow_learner.value:
+            raise vol.LearnerVolume(t("volumes.err.learner_volume", name=name), command)
+
     def _on_use(self) -> None:
         name = self._selected()
         command_text = self.use_command.value
+        vol.check_shell_command(command_text)
+        if self.mode == "recorded":
+            self._guard_recorded(name, vol.cli_use(self.image_ref, name, command_text))
         if self._recorded(vol.cli_use(self.image_ref, name, command_text)):
             return
         used = vol.use_volume(
@@ -613,10 +705,15 @@ class VolumeManager(w.VBox):  # type: ignore[misc]
                     seconds=f"{used.elapsed_s:.2f}"))  # fmt: skip
 
     def _on_backup(self) -> None:
+        """A relative file name goes into the session's scratch folder; a missing or
+        unwritable folder is refused before anything runs."""
         name = self._selected()
-        path = self.backup_path.value.strip() or str(
-            self._scratch() / vol.default_backup_path(name)
-        )
+        typed = self.backup_path.value.strip()
+        if typed:
+            path = vol.check_host_path(typed, base=self._scratch())
+        else:
+            path = self._scratch() / vol.default_backup_path(name)
+        vol.check_backup_target(path)
         if self._recorded(vol.cli_backup(self.image_ref, name, path)):
             return
         done = vol.backup(self.client, self.image_ref, name, path, chapter=self.chapter)
@@ -636,13 +733,37 @@ class VolumeManager(w.VBox):  # type: ignore[misc]
             atexit.register(scratch.remove, self._own_scratch)
         return self._own_scratch
 
+    def _restore_source(self) -> Path:
+        """The typed tar file: a relative name is looked for in the scratch folder
+        (where backups go), then beside the notebook."""
+        typed = self.restore_path.value
+        path = vol.check_host_path(typed)
+        if not path.is_absolute():
+            in_scratch = vol.check_host_path(typed, base=self._scratch())
+            if _is_file(in_scratch):
+                return in_scratch
+        return path
+
     def _on_restore(self) -> None:
         name = self._selected()
-        path = self.restore_path.value.strip()
-        if not path:
-            raise vol.VolumeError(t("volumes.err.no_file"))
-        if self._recorded(vol.cli_restore(self.image_ref, name, path)):
+        path = self._restore_source()
+        command = vol.cli_restore(self.image_ref, name, path)
+        if self.mode == "recorded":
+            self._guard_recorded(name, command)
+        # checked in both modes: the file is on this machine
+        if not _is_file(path):
+            raise vol.VolumeError(
+                t("volumes.err.not_a_tar", path=vol.shorten(str(path))), command
+            )
+        if self._recorded(command):
             return
+        self._ask(
+            t("volumes.confirm.restore", path=path, name=name),
+            lambda: self._restore(name, path),
+            command,
+        )
+
+    def _restore(self, name: str, path: Path) -> None:
         done = vol.restore(
             self.client, self.image_ref, name, path,
             allow_learner=self.allow_learner.value, chapter=self.chapter,
@@ -653,12 +774,10 @@ class VolumeManager(w.VBox):  # type: ignore[misc]
     def _on_clone(self) -> None:
         source = self._selected()
         target = self.clone_name.value.strip()
-        if self.mode == "recorded":
-            target = target or new_name(self.chapter, "v")
-            vol.check_name(target)
-            self._recorded(
-                vol.cli_clone(self.image_ref, source, target, chapter=self.chapter)
-            )
+        vol.check_name(target)  # the same check in both modes; empty is refused
+        if self._recorded(
+            vol.cli_clone(self.image_ref, source, target, chapter=self.chapter)
+        ):
             return
         done = vol.clone(
             self.client, self.image_ref, source, target, chapter=self.chapter
@@ -667,15 +786,21 @@ class VolumeManager(w.VBox):  # type: ignore[misc]
         self._show_command(done.command)
         self._say(t("volumes.done.cloned", source=source, name=done.volume.name))
 
-    def _ask(self, question: str, then: Callable[[], None]) -> None:
+    def _ask(self, question: str, then: Callable[[], None], command: str) -> None:
+        """Ask first; the command box shows what runs on Yes."""
         self._pending = then
         self.confirm_text.value = f"<b>{html.escape(question)}</b>"
         self.confirm_box.layout.display = "flex"
+        self._show_command(command, state="confirm")
         self._say(question)
 
-    def _on_cancel(self) -> None:
+    def _withdraw(self) -> None:
+        """Another button was pressed: a question still open no longer applies."""
         self._pending = None
         self.confirm_box.layout.display = "none"
+
+    def _on_cancel(self) -> None:
+        self._withdraw()
         self._say(t("volumes.cancelled"))
 
     def _on_confirm(self) -> None:
@@ -693,7 +818,18 @@ class VolumeManager(w.VBox):  # type: ignore[misc]
             )
         if self._recorded(vol.cli_remove(name)):
             return
-        self._ask(t("volumes.confirm.remove", name=name), lambda: self._remove(name))
+        question = t("volumes.confirm.remove", name=name)
+        if row is not None and row.course_made:
+            other = row.labels.get(LABEL_SESSION, "")
+            if other != session_id():  # another notebook's (another session's) volume
+                question = t(
+                    "volumes.confirm.remove_other",
+                    name=name,
+                    session=other or "?",
+                    chapter=row.labels.get(LABEL_CHAPTER, "?"),
+                    alive=t(f"volumes.session.{session_state(row.labels)}"),
+                )
+        self._ask(question, lambda: self._remove(name), vol.cli_remove(name))
 
     def _remove(self, name: str) -> None:
         done = vol.remove_volume(
@@ -710,7 +846,11 @@ class VolumeManager(w.VBox):  # type: ignore[misc]
                 f" --filter label={LABEL_SESSION}={session_id()}"
             )
             return
-        self._ask(t("volumes.confirm.remove_unused"), self._remove_unused)
+        command = (
+            f"docker volume ls -q --filter dangling=true --filter label={LABEL_COURSE}=true"
+            f" --filter label={LABEL_SESSION}={session_id()}"
+        )
+        self._ask(t("volumes.confirm.remove_unused"), self._remove_unused, command)
 
     def _remove_unused(self) -> None:
         """This notebook's unused course volumes only: another notebook on the same

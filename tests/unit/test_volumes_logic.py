@@ -17,7 +17,7 @@ ROOT = Path(vol.__file__).resolve().parent
 
 
 @pytest.mark.parametrize(
-    "name", ["myvolume", "a1", "My.Vol_1-x", "0data", "x" * 200, "a-", "a."]
+    "name", ["myvolume", "a1", "My.Vol_1-x", "0data", "x" * vol.NAME_MAX, "a-", "a."]
 )
 def test_docker_accepts_these_names(name: str) -> None:
     assert vol.is_valid_name(name)
@@ -26,13 +26,36 @@ def test_docker_accepts_these_names(name: str) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["", "a", "-x", ".x", "_x", "my vol", "vol/x", "a:b", "データ", "vol\n", "é1"],
+    ["a", "-x", ".x", "_x", "my vol", "vol/x", "a:b", "データ", "vol\n", "é1"],
 )
 def test_docker_refuses_these_names(name: str) -> None:
     assert not vol.is_valid_name(name)
     with pytest.raises(vol.InvalidName) as info:
         vol.check_name(name)
     assert repr(name) in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("", "volumes.err.empty_name"),
+        ("x" * (vol.NAME_MAX + 1), "volumes.err.name_too_long"),
+        ("x" * 300, "volumes.err.name_too_long"),
+        ("0123456789abcdef" * 4, "volumes.err.reserved_name"),
+    ],
+)
+def test_empty_long_and_reserved_names_are_refused_in_one_short_sentence(
+    name: str, key: str
+) -> None:
+    from dockcourse.text import t
+
+    assert not vol.is_valid_name(name)
+    with pytest.raises(vol.InvalidName) as info:
+        vol.check_name(name)
+    short = vol.shorten(name)
+    expected = t(key, name=short, length=len(name), max=vol.NAME_MAX)
+    assert info.value.message == expected
+    assert len(info.value.message) < 200  # never the whole name (three times)
 
 
 def test_label_lines_parse_like_the_cli() -> None:
@@ -97,7 +120,7 @@ def test_create_command_is_what_a_learner_would_type() -> None:
         user_labels={"project": "my demo", "flag": ""},
         driver_opts=vol.TMPFS_PRESET,
     )
-    assert shlex.split(command) == [
+    assert shlex.split(command, comments=True) == [
         "docker", "volume", "create",
         "--label", "project=my demo", "--label", "flag",
         "--label", f"{LABEL_COURSE}=true", "--label", "io.dockcourse.chapter=06",
@@ -117,7 +140,7 @@ def test_ls_commands_per_filter() -> None:
 
 def test_run_commands_mount_at_data() -> None:
     use = vol.cli_use("img:1", "myvolume", "echo hi > a.txt")
-    assert shlex.split(use) == [
+    assert shlex.split(use, comments=True) == [
         "docker", "run", "--rm", "--network", "none", "-v", "myvolume:/data",
         "-w", "/data", "img:1", "sh", "-c", "echo hi > a.txt",
     ]  # fmt: skip
@@ -127,7 +150,8 @@ def test_run_commands_mount_at_data() -> None:
     assert backup[2] == "docker cp helper:/tmp/backup.tar 'out dir/b.tar'"
     assert backup[-1] == "docker rm helper"
     clone = vol.cli_clone("img:1", "src", "dst").splitlines()
-    assert clone[0].startswith("docker volume create") and clone[0].endswith(" dst")
+    create = clone[0].partition("  #")[0]
+    assert create.startswith("docker volume create") and create.endswith(" dst")
     assert "-v src:/from:ro -v dst:/to" in clone[1]
 
 
@@ -239,3 +263,16 @@ def test_every_volumes_text_key_is_in_the_english_catalogue() -> None:
     assert all(
         isinstance(v, str) and v for k, v in raw.items() if k.startswith("volumes.")
     )
+
+
+def test_commands_say_which_course_labels_they_do_not_spell_out() -> None:
+    from dockcourse.resources import labels
+
+    command = vol.cli_create("myvolume", chapter="06")
+    spelled = {w.split("=")[0] for w in shlex.split(command, comments=True)}
+    hidden = [k for k in labels("06") if k not in spelled]
+    note = command.partition("  # ")[2]
+    assert hidden and str(len(hidden)) in note
+    assert all(k.removeprefix("io.dockcourse.") in note for k in hidden)
+    run_note = vol.cli_use("img:1", "myvolume", "true").partition("  # ")[2]
+    assert str(len(labels("06"))) in run_note

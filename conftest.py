@@ -1,0 +1,4 @@
+"""Loaded by pytest for every run in this repository, the notebooks' included: the
+exercise plugin (official answers injected, or exercises left empty)."""
+
+pytest_plugins = ["tests.solutions_inject"]

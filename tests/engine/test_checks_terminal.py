@@ -1,0 +1,79 @@
+"""An answer typed in JupyterLab's Terminal with the plain ``docker`` CLI (no course label)
+passes the checks of chapters 03 and 06: checks read the engine's final state, not
+how it was made. The test removes what it made, by the exact names it chose."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from dockcourse.checks import ch03, ch06
+from dockcourse.resources import LABEL_COURSE
+
+pytestmark = pytest.mark.engine
+
+
+@pytest.fixture
+def docker_cli(engine_endpoint: Any) -> Iterator[Callable[..., str]]:
+    cli = shutil.which("docker")
+    if cli is None:
+        pytest.skip("no docker CLI installed: the Terminal path cannot be shown here")
+    if engine_endpoint.tls is not None:
+        pytest.skip(f"{engine_endpoint.url} needs TLS: not passed to the CLI here")
+    env = {**os.environ, "DOCKER_HOST": str(engine_endpoint.url)}
+    env.pop("DOCKER_CONTEXT", None)
+    made: list[list[str]] = []
+
+    def docker(*args: str, undo: list[str] | None = None) -> str:
+        if undo:
+            made.append(undo)
+        done = subprocess.run(
+            [cli, *args], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    yield docker
+    for undo in reversed(made):
+        subprocess.run([cli, *undo], env=env, capture_output=True, timeout=60)
+
+
+def test_an_image_committed_in_the_terminal_passes_chapter_03(
+    client: Any, image_ref: str, docker_cli: Callable[..., str]
+) -> None:
+    tag = secrets.token_hex(3)
+    box, ref = f"learner-maker-{tag}", f"dockcourse/ch03-mine-term:{tag}"
+    docker_cli(
+        "run", "--name", box, image_ref, "sh", "-c",
+        "echo hello layers > /greeting.txt",
+        undo=["rm", "-f", box],
+    )  # fmt: skip
+    docker_cli("commit", box, ref, undo=["rmi", ref])
+    labels = client.api.inspect_image(ref)["Config"].get("Labels") or {}
+    assert LABEL_COURSE not in labels  # made as a learner makes it, not by the course
+    assert ch03.inspect_mine(client, ref).passed
+
+
+def test_a_volume_and_reader_made_in_the_terminal_pass_chapter_06(
+    client: Any, image_ref: str, docker_cli: Callable[..., str]
+) -> None:
+    tag = secrets.token_hex(3)
+    volume, reader = f"learner-ex-{tag}", f"learner-reader-{tag}"
+    docker_cli("volume", "create", volume, undo=["volume", "rm", "-f", volume])
+    docker_cli(
+        "run", "--rm", "-v", f"{volume}:/data", image_ref, "sh", "-c",
+        "echo hello > /data/hello.txt",
+    )  # fmt: skip
+    assert ch06.inspect_volume_holds(client, volume, image_ref=image_ref).passed
+    docker_cli(
+        "run", "-d", "--name", reader, "-v", f"{volume}:/data:ro", image_ref,
+        "sleep", "30",
+        undo=["rm", "-f", reader],
+    )  # fmt: skip
+    assert ch06.inspect_reader(client, reader, volume).passed
