@@ -24,6 +24,7 @@ import itertools
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
@@ -300,8 +301,14 @@ def _proc_status(pid: int, proc_root: str) -> dict[str, str]:
 
 
 def _cmdline(pid: int, proc_root: str) -> list[str]:
-    with open(f"{proc_root}/{pid}/cmdline", "rb") as f:
-        raw = f.read()
+    """The process's argv; read again for up to a second while it is empty (a process
+    caught between runc's init and its ``exec`` has no command line yet)."""
+    for _ in range(20):
+        with open(f"{proc_root}/{pid}/cmdline", "rb") as f:
+            raw = f.read()
+        if raw:
+            break
+        time.sleep(0.05)
     return [part.decode("utf-8", "replace") for part in raw.split(b"\0") if part]
 
 
