@@ -342,13 +342,20 @@ def merged(results: list[TargetResult]) -> list[TargetResult]:
         old = json.loads(path.read_text(encoding="utf-8")).get("targets", [])
     except ValueError:
         return results
-    names = {r.target for r in results}
+    by_name = {r.target: r for r in results}
     kept = []
     for item in old:
-        if item.get("target") in names:
-            continue
         chapters = [ChapterResult(**c) for c in item.pop("chapters", [])]
-        kept.append(TargetResult(**item, chapters=chapters))
+        new = by_name.get(item.get("target", ""))
+        if new is None:
+            kept.append(TargetResult(**item, chapters=chapters))
+        elif new.ran:
+            # A run of some chapters keeps the earlier results of the others, dated.
+            done = {c.notebook for c in new.chapters}
+            earlier = [c for c in chapters if c.notebook not in done]
+            new.chapters = sorted(new.chapters + earlier, key=lambda c: c.notebook)
+            if earlier and item.get("date"):
+                new.commit = f"{new.commit} (other chapters: {item.get('commit')})"
     order = {name: i for i, name in enumerate(ALL_TARGETS)}
     return sorted(results + kept, key=lambda r: order.get(r.target, 99))
 
