@@ -63,9 +63,16 @@ def test_read_pss_of_a_real_child_and_its_tree() -> None:
 def test_processes_naming_a_token_are_found() -> None:
     token = "dockcourse-token-5f3a"
     child = subprocess.Popen(
-        [sys.executable, "-c", "import time; time.sleep(30)", token]
+        [
+            sys.executable,
+            "-c",
+            "import time; print('up', flush=True); time.sleep(30)",
+            token,
+        ],
+        stdout=subprocess.PIPE,
     )
     try:
+        assert child.stdout is not None and child.stdout.readline() == b"up\n"
         assert footprint.naming_processes(token) == [child.pid]
     finally:
         child.kill()
