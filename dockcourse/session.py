@@ -268,10 +268,12 @@ class Session:
             try:
                 value = measure()
             except docker.errors.APIError as exc:
-                # The engine refused what the lesson shows (a rootless engine cannot
+                # The engine cannot do what the lesson shows (a rootless engine cannot
                 # give a container the host's PID namespace): why, then the recording.
-                hint = {"pid_mode": "host"} if "mount proc" in str(exc) else {}
-                print(self._refusal(exc, hint))
+                # Any other error is the learner's or the course's to see, as raised.
+                if "mount proc" not in str(exc):
+                    raise
+                print(self._refusal(exc, {"pid_mode": "host"}))
                 print(self._recorded_label())
                 refused: T = self._from_record(
                     transcripts.recall_value(self.chapter, key)

@@ -354,8 +354,9 @@ def merged(results: list[TargetResult]) -> list[TargetResult]:
             done = {c.notebook for c in new.chapters}
             earlier = [c for c in chapters if c.notebook not in done]
             new.chapters = sorted(new.chapters + earlier, key=lambda c: c.notebook)
-            if earlier and item.get("date"):
-                new.commit = f"{new.commit} (other chapters: {item.get('commit')})"
+            if earlier:
+                older = str(item.get("commit", "")).replace(" (other chapters: ", ", ")
+                new.commit = f"{new.commit}, {older.rstrip(')')}"
     order = {name: i for i, name in enumerate(ALL_TARGETS)}
     return sorted(results + kept, key=lambda r: order.get(r.target, 99))
 
@@ -376,10 +377,18 @@ def write_outputs(results: list[TargetResult], notebooks: list[Path]) -> str:
         + "\n",
         encoding="utf-8",
     )
-    names = [
-        str(nb.relative_to(ROOT / "notebooks")).removesuffix(".ipynb")
-        for nb in notebooks
-    ]
+    # Every chapter any target has a result for (this run's and earlier runs').
+    names = sorted(
+        {
+            c.notebook.removeprefix("notebooks/").removesuffix(".ipynb")
+            for r in results
+            for c in r.chapters
+        }
+        | {
+            str(nb.relative_to(ROOT / "notebooks")).removesuffix(".ipynb")
+            for nb in notebooks
+        }
+    )
     head = "| chapter | " + " | ".join(r.target for r in results) + " |"
     rows = [head, "|" + "---|" * (len(results) + 1)]
     for name in names:
