@@ -404,10 +404,7 @@ def run_line(
             plan.key, resources.RunResult(status, text, time.perf_counter() - start)
         )
         if status == 0:
-            for tag in plan.new_tags:
-                image_id = tagledger.current_id(client, tag)
-                if image_id:
-                    tagledger.record(tag, image_id, session.chapter)
+            _record_tags(client, plan, session.chapter)
         return Outcome(plan.key, "ran", status, text)
     code, output, why = stream(
         (binary, *plan.argv[1:]),
@@ -439,13 +436,18 @@ def run_line(
         plan.key, resources.RunResult(code, output, time.perf_counter() - start)
     )
     if code == 0:
-        for tag in plan.new_tags:
-            image_id = tagledger.current_id(client, tag)
-            if image_id:
-                tagledger.record(tag, image_id, session.chapter)
+        _record_tags(client, plan, session.chapter)
     else:
         _print(t("dockercli.exit_code", code=code), out)
     return Outcome(plan.key, "ran", code, output)
+
+
+def _record_tags(client: docker.DockerClient, plan: Plan, chapter: str) -> None:
+    """Remember the tags a command made, so that cleanup can untag exactly those."""
+    for tag in plan.new_tags:
+        image_id = tagledger.current_id(client, tag)
+        if image_id:
+            tagledger.record(tag, image_id, chapter)
 
 
 def _commit_through_api(

@@ -171,42 +171,26 @@ def learner_volume(env: dict[str, str], action: str) -> bool:
     """Make (or check, or remove) a learner's own unlabelled volume holding one file."""
     from dockcourse.images import course_image_ref
 
-    image = course_image_ref()
-    mount = f"{MARKER_VOLUME}:/data"
+    # a container of the course image with the learner's volume at /data
+    in_volume = [
+        "docker",
+        "run",
+        "--rm",
+        "-v",
+        f"{MARKER_VOLUME}:/data",
+        course_image_ref(),
+    ]
     try:
         if action == "make":
             run(["docker", "volume", "create", MARKER_VOLUME], env=env)
             run(
-                [
-                    "docker",
-                    "run",
-                    "--rm",
-                    "-v",
-                    mount,
-                    image,
-                    "sh",
-                    "-c",
-                    "echo mine > /data/learner.txt",
-                ],
+                [*in_volume, "sh", "-c", "echo mine > /data/learner.txt"],
                 env=env,
                 timeout=120,
             )
             return True
         if action == "check":
-            out = run(
-                [
-                    "docker",
-                    "run",
-                    "--rm",
-                    "-v",
-                    mount,
-                    image,
-                    "cat",
-                    "/data/learner.txt",
-                ],
-                env=env,
-                timeout=120,
-            )
+            out = run([*in_volume, "cat", "/data/learner.txt"], env=env, timeout=120)
             return out.strip() == "mine"
         run(["docker", "volume", "rm", MARKER_VOLUME], env=env)
         return True

@@ -12,22 +12,11 @@ series side by side and the difference between them is the CLI's share. Used by
 from __future__ import annotations
 
 import shutil
-import subprocess
-import time
 from collections.abc import Callable
 
 from .. import resources
 from ..text import t
-from .results import (
-    SERIES,
-    BadInput,
-    MeasurementUnavailable,
-    StartupSample,
-    check_runs,
-    now_iso,
-    progress_bar,
-    series_caption,
-)
+from .results import MeasurementUnavailable, StartupSample
 
 SERIES_KEY = "container-cli"
 CHAPTER = "01"
@@ -59,52 +48,23 @@ def measure_container_cli(
     The CLI finds the engine as the course does (``DOCKER_HOST``, then the context), from
     the same environment. MeasurementUnavailable when no ``docker`` program is installed.
     """
-    check_runs(runs)
-    if warmup < 0:
-        raise BadInput(t("measure.bad.warmup", value=warmup))
     docker = shutil.which("docker")
     if docker is None:
         raise MeasurementUnavailable(
             SERIES_KEY, t("measure.cli.missing.cause"), t("measure.cli.missing.fix")
         )
-    argv = cli_command(image_ref, chapter)
-    argv[0] = docker
-    samples: list[StartupSample] = []
-    total = warmup + runs
-    with progress_bar(total - start_index, series_caption(SERIES_KEY), progress) as bar:
-        for index in range(start_index, total):
-            start = time.perf_counter()
-            done = subprocess.run(
-                argv,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                timeout=TIMEOUT_S,
-                check=False,
-            )
-            elapsed = time.perf_counter() - start
-            if done.returncode != 0:
-                message = done.stderr.decode("utf-8", "replace").strip()
-                raise MeasurementUnavailable(
-                    SERIES_KEY,
-                    t(
-                        "measure.command_failed.cause",
-                        command=" ".join(cli_command(image_ref, chapter)[:5]),
-                        message=message.splitlines()[-1]
-                        if message
-                        else done.returncode,
-                    ),
-                )
-            sample = StartupSample(
-                series=SERIES_KEY,
-                index=index,
-                warmup=index < warmup,
-                elapsed_s=elapsed,
-                endpoint=SERIES[SERIES_KEY][1],
-                taken_at=now_iso(),
-                detail={"command": " ".join(cli_command(image_ref, chapter)[:5])},
-            )
-            samples.append(sample)
-            if on_sample is not None:
-                on_sample(sample)
-            bar.update(1)
-    return samples
+    from .startup import _measure_command
+
+    shown = " ".join(cli_command(image_ref, chapter)[:5])
+    return _measure_command(
+        SERIES_KEY,
+        [docker, *cli_command(image_ref, chapter)[1:]],
+        runs,
+        warmup,
+        start_index,
+        on_sample,
+        progress,
+        {"command": shown},
+        fails_as=SERIES_KEY,
+        timeout_s=TIMEOUT_S,
+    )

@@ -412,21 +412,28 @@ def _vm_points(
                 "vm", "memory_bytes", n, total, "guest_meminfo", now_iso(), detail
             )
         )
-    match = LOOP_MARKER.search(bytes(outs[0]))
-    if loops and n == 1 and match:
-        seconds = float(match.group(2)) - float(match.group(1))
-        points.append(
-            FootprintPoint(
-                "vm",
-                "cpu_loop_s",
-                1,
-                seconds,
-                "in_instance_uptime",
-                now_iso(),
-                {**detail, "loops": str(loops)},
-            )
-        )
+    loop = loop_point("vm", bytes(outs[0]), detail, loops) if loops and n == 1 else None
+    if loop is not None:
+        points.append(loop)
     return points
+
+
+def loop_point(
+    kind: str, out: bytes, detail: dict[str, str], loops: int
+) -> FootprintPoint | None:
+    """The loop's time from what an instance printed (``DOCKCOURSE-LOOP a b``), or None."""
+    match = LOOP_MARKER.search(out)
+    if match is None:
+        return None
+    return FootprintPoint(
+        kind,
+        "cpu_loop_s",
+        1,
+        float(match.group(2)) - float(match.group(1)),
+        "in_instance_uptime",
+        now_iso(),
+        {**detail, "loops": str(loops)},
+    )
 
 
 # ----------------------------------------------------------------------- public
@@ -543,19 +550,9 @@ def measure_cpu(
     points: list[FootprintPoint] = []
 
     def keep(kind: str, out: bytes, detail: dict[str, str]) -> None:
-        match = LOOP_MARKER.search(out)
-        if match is None:
+        point = loop_point(kind, out, detail, loops)
+        if point is None:
             raise MeasurementUnavailable(kind, t("measure.footprint.loop_no_output"))
-        seconds = float(match.group(2)) - float(match.group(1))
-        point = FootprintPoint(
-            kind,
-            "cpu_loop_s",
-            1,
-            seconds,
-            "in_instance_uptime",
-            now_iso(),
-            {**detail, "loops": str(loops)},
-        )
         points.append(point)
         if on_point is not None:
             on_point(point)

@@ -87,21 +87,26 @@ def _busybox() -> Path:
     return found
 
 
-def _time_command(argv: list[str]) -> float:
+def _time_command(
+    argv: list[str],
+    *,
+    fails_as: str = "process",
+    timeout_s: float = PROCESS_TIMEOUT_S,
+) -> float:
     start = time.perf_counter()
     done = subprocess.run(
         argv,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        timeout=PROCESS_TIMEOUT_S,
+        timeout=timeout_s,
         check=False,
     )
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip()
         raise MeasurementUnavailable(
-            "process",
+            fails_as,
             t(
                 "measure.command_failed.cause",
                 command=" ".join(argv),
@@ -120,15 +125,21 @@ def _measure_command(
     on_sample: OnSample | None,
     progress: bool | None,
     detail: dict[str, str],
+    *,
+    fails_as: str = "process",
+    timeout_s: float = PROCESS_TIMEOUT_S,
 ) -> list[StartupSample]:
+    """Time ``argv`` from spawn to exit, ``warmup + runs`` times (process, namespaces,
+    the ``docker run`` a learner types). A failing command raises MeasurementUnavailable
+    for the series ``fails_as``."""
     check_runs(runs)
     if warmup < 0:
-        raise BadInput(f"warmup must be 0 or more, not {warmup!r}")
+        raise BadInput(t("measure.bad.warmup", value=warmup))
     samples: list[StartupSample] = []
     total = warmup + runs
     with progress_bar(total - start_index, series_caption(series), progress) as bar:
         for index in range(start_index, total):
-            elapsed = _time_command(argv)
+            elapsed = _time_command(argv, fails_as=fails_as, timeout_s=timeout_s)
             sample = StartupSample(
                 series=series,
                 index=index,
@@ -522,7 +533,7 @@ def measure_container(
     if network not in NETWORKS:
         raise BadInput(f"network must be one of {', '.join(NETWORKS)}, not {network!r}")
     if warmup < 0:
-        raise BadInput(f"warmup must be 0 or more, not {warmup!r}")
+        raise BadInput(t("measure.bad.warmup", value=warmup))
     if cold:
         warmup = 0
     if image_ref is None:
