@@ -1,10 +1,17 @@
 """Performance figures of the measurement layer (issue 3). Prints; asserts nothing.
 
-    .venv/bin/python benchmarks/bench_measure.py [--runs 15] [--skip-quick]
+    .venv/bin/python benchmarks/bench_measure.py [--runs 15] [--rounds 6] [--skip-quick]
+    .venv/bin/python benchmarks/bench_measure.py --only-fidelity --runs 30 --rounds 6
 
 1. Fidelity: the helper's ``docker run --rm`` series (container-cli) against
-   ``hyperfine 'docker run --rm --network none IMAGE true'`` in the same run (goal:
-   0.95–1.05), and the API series (create → exit → remove) beside it, explained.
+   ``hyperfine -N 'docker run --rm --network none … IMAGE true'`` in the same run
+   (goal: 0.95–1.05), and the API series (create → exit → remove) beside it, explained.
+   Both time the very same argv (hyperfine gets ``cli_command``'s with the same
+   ``docker`` path, with ``-N``: no shell, so nothing to subtract), from the same environment
+   (``DOCKER_HOST`` / context), one warm-up each, stdin and stdout from/to /dev/null.
+   They alternate run by run (one helper sample, one hyperfine run, the order flipping
+   every pair) in rounds; the ratio is taken per round (median over median) and the
+   median over rounds is printed with its spread, so load drift hits both alike.
 2. The helper's own overhead per container sample over the raw SDK calls
    (create, start, wait, remove) in interleaved blocks (goal: < 5 ms).
 3. The phase breakdown against the measured total (goal: within 5%).
@@ -17,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -39,30 +47,16 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:7.1f} ms"
 
 
-def helper_samples(client: object, image_ref: str, runs: int) -> list[float]:
-    samples = startup.measure_container(
-        client, runs, warmup=2, image_ref=image_ref, chapter=CHAPTER, progress=False
-    )
-    return [s.elapsed_s for s in samples if not s.warmup]
-
-
-def cli_samples(image_ref: str, runs: int) -> list[float]:
-    samples = measure_container_cli(
-        runs, warmup=2, image_ref=image_ref, chapter=CHAPTER, progress=False
-    )
-    return [s.elapsed_s for s in samples if not s.warmup]
-
-
-def hyperfine(image_ref: str, runs: int) -> tuple[float, float]:
-    """Median and mean of ``docker run --rm`` as hyperfine measures it (labelled)."""
-    command = " ".join(cli_command(image_ref, CHAPTER))  # the very same command
+def hyperfine(command: str, runs: int, warmup: int = 0) -> list[float]:
+    """``runs`` times of ``command`` as hyperfine measures them (no shell)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "hf.json"
         subprocess.run(
             [
                 "hyperfine",
+                "-N",
                 "--warmup",
-                "2",
+                str(warmup),
                 "--runs",
                 str(runs),
                 "--style",
@@ -76,7 +70,56 @@ def hyperfine(image_ref: str, runs: int) -> tuple[float, float]:
             timeout=600,
         )
         result = json.loads(out.read_text())["results"][0]
-    return float(result["median"]), float(result["mean"])
+    return [float(x) for x in result["times"]]
+
+
+def fidelity(
+    client: object, image_ref: str, rounds: int, per_round: int
+) -> dict[str, list[list[float]]]:
+    """Per round: ``per_round`` pairs of one helper ``docker run`` sample and one
+    hyperfine run of the same argv, the order flipping every pair; then the API series.
+
+    One warm-up each before the first round. Pairs put the two side by side in time,
+    so a load swing on a shared machine lands on both of a pair.
+    """
+    docker = shutil.which("docker") or "docker"  # as measure_container_cli finds it
+
+    def helper_one() -> float:
+        samples = measure_container_cli(
+            1, warmup=0, image_ref=image_ref, chapter=CHAPTER, progress=False
+        )
+        return samples[0].elapsed_s
+
+    def hyperfine_one(warmup: int = 0) -> float:
+        # the argv measure_container_cli runs, built the same way now (its labels'
+        # values are this session's; only the creation second may differ)
+        argv = [docker, *cli_command(image_ref, CHAPTER)[1:]]
+        return hyperfine(" ".join(argv), 1, warmup)[0]
+
+    found: dict[str, list[list[float]]] = {"cli": [], "hyperfine": [], "api": []}
+    helper_one()  # warm-ups: one each
+    hyperfine_one()
+    for index in range(rounds):
+        cli_times, hf_times = [], []
+        for pair in range(per_round):
+            if (index + pair) % 2 == 0:
+                cli_times.append(helper_one())
+                hf_times.append(hyperfine_one())
+            else:
+                hf_times.append(hyperfine_one())
+                cli_times.append(helper_one())
+        found["cli"].append(cli_times)
+        found["hyperfine"].append(hf_times)
+        samples = startup.measure_container(
+            client,
+            per_round,
+            warmup=1,
+            image_ref=image_ref,
+            chapter=CHAPTER,
+            progress=False,
+        )
+        found["api"].append([s.elapsed_s for s in samples if not s.warmup])
+    return found
 
 
 def raw_block(client: object, image_ref: str, count: int) -> float:
@@ -114,48 +157,84 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--blocks", type=int, default=6)
+    parser.add_argument(
+        "--rounds", type=int, default=6, help="fidelity: alternating rounds"
+    )
+    parser.add_argument("--only-fidelity", action="store_true", help="section 1 only")
     parser.add_argument("--skip-quick", action="store_true")
     args = parser.parse_args()
     client = connect()
     image_ref = ensure_image(client)
     print(f"image {image_ref}; {args.runs} runs per series\n")
 
-    # 1. fidelity: hyperfine between two halves of each helper series (drift cancels)
-    first = helper_samples(client, image_ref, args.runs)
-    cli_first = cli_samples(image_ref, args.runs)
-    if shutil.which("hyperfine"):
-        hf_median, hf_mean = hyperfine(image_ref, args.runs)
+    # 1. fidelity: helper and hyperfine alternate in rounds (drift hits both alike)
+    if shutil.which("hyperfine") is None:
+        print("hyperfine not installed: `apt-get install hyperfine`; section 1 skipped")
     else:
-        hf_median = hf_mean = float("nan")
-        print("hyperfine not installed: `apt-get install hyperfine`")
-    cli_second = cli_samples(image_ref, args.runs)
-    second = helper_samples(client, image_ref, args.runs)
-    helper = statistics.median(first + second)
-    cli = statistics.median(cli_first + cli_second)
-    print("1. fidelity (warm, --network none)")
-    print(
-        f"   helper median (create→exit→remove) {ms(helper)}"
-        f"   [first half {ms(statistics.median(first))}, second "
-        f"{ms(statistics.median(second))}]"
-    )
-    print(
-        f"   hyperfine docker run --rm median   {ms(hf_median)}  (mean {ms(hf_mean)})"
-    )
-    print(
-        f"   helper, docker run as typed median  {ms(cli)}"
-        f"   [first half {ms(statistics.median(cli_first))}, second "
-        f"{ms(statistics.median(cli_second))}]"
-    )
-    print(
-        f"   container-cli / hyperfine = {cli / hf_median:.3f}"
-        "  (goal 0.95–1.05: the same command, timed the same way)"
-    )
-    print(
-        f"   container-none (API) / hyperfine = {helper / hf_median:.3f}"
-        f"  (difference {ms(hf_median - helper)}: the docker CLI process, its "
-        "attach/streams and --rm round trips, which the API series leaves out; "
-        "the chapter shows both series)"
-    )
+        per_round = max(3, args.runs // args.rounds)
+        where = (
+            os.environ.get("DOCKER_HOST")
+            or os.environ.get("DOCKER_CONTEXT")
+            or ("the default context")
+        )
+        print(
+            f"1. fidelity (warm, --network none): {args.rounds} rounds of "
+            f"{per_round} alternating pairs + 1 warm-up each, engine from {where}, load "
+            f"{os.getloadavg()[0]:.1f}"
+        )
+        found = fidelity(client, image_ref, args.rounds, per_round)
+        ratios = [
+            statistics.median(c) / statistics.median(h)
+            for c, h in zip(found["cli"], found["hyperfine"], strict=True)
+        ]
+        for index, (c, h, a) in enumerate(
+            zip(found["cli"], found["hyperfine"], found["api"], strict=True)
+        ):
+            print(
+                f"   round {index + 1}: helper docker run {ms(statistics.median(c))}"
+                f"  hyperfine {ms(statistics.median(h))}"
+                f"  ratio {ratios[index]:.3f}   API series {ms(statistics.median(a))}"
+            )
+        pairs = [
+            c / h
+            for cs, hs in zip(found["cli"], found["hyperfine"], strict=True)
+            for c, h in zip(cs, hs, strict=True)
+        ]
+        order = [(i // per_round + i % per_round) % 2 for i in range(len(pairs))]
+        first = [r for r, o in zip(pairs, order, strict=True) if o == 0]
+        second = [r for r, o in zip(pairs, order, strict=True) if o == 1]
+        quarts = statistics.quantiles(pairs, n=4)
+        print(
+            f"   container-cli / hyperfine = {statistics.median(pairs):.3f}"
+            "  (median of the per-pair ratios: the figure; goal 0.95–1.05, the same"
+            " argv timed the same way)"
+        )
+        print(
+            f"   per pair, {len(pairs)} pairs: middle half {quarts[0]:.3f}–"
+            f"{quarts[2]:.3f}; helper ran first {statistics.median(first):.3f}, "
+            f"second {statistics.median(second):.3f}"
+        )
+        pooled = {
+            k: statistics.median([x for run in v for x in run])
+            for k, v in found.items()
+        }
+        print(
+            f"   per round (median over median): median {statistics.median(ratios):.3f},"
+            f" spread {min(ratios):.3f}–{max(ratios):.3f}; all samples pooled "
+            f"{pooled['cli'] / pooled['hyperfine']:.3f}"
+        )
+        print(
+            f"   container-none (API) / hyperfine = "
+            f"{pooled['api'] / pooled['hyperfine']:.3f}  (difference "
+            f"{ms(pooled['hyperfine'] - pooled['api'])}: the docker CLI process, its "
+            "attach/streams and --rm round trips, which the API series leaves out; "
+            "the chapter shows both series)"
+        )
+        print(f"   load after section 1: {os.getloadavg()[0]:.1f}")
+
+    if args.only_fidelity:
+        client.close()
+        return 0
 
     # 2. overhead per sample, interleaved blocks
     per_block = 5

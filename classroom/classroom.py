@@ -9,6 +9,9 @@
     classroom.py [--config FILE] down --purge  the same, then remove the accounts, their
                                                homes, their engines' data and the hub's state
     classroom.py [--config FILE] status [--json]
+    classroom.py [--config FILE] progress [--json]
+                                               the teacher's view: which exercise checks
+                                               each learner has passed, per chapter
 
 The teacher runs it through ``./course classroom ...`` as root. The config file is
 ``classroom/classroom.toml`` unless ``--config`` or ``CLASSROOM_CONFIG`` names another.
@@ -698,12 +701,21 @@ def preflight() -> None:
     """What `up` needs of the server, each with its fix."""
     missing = [
         tool
-        for tool in ("useradd", "chpasswd", "runuser", "mkfs.ext4", "mount", "truncate")
+        for tool in (
+            "useradd",
+            "chpasswd",
+            "runuser",
+            "mkfs.ext4",
+            "debugfs",
+            "mount",
+            "losetup",
+            "truncate",
+        )
         if shutil.which(tool, path=f"/usr/sbin:/sbin:{SYSTEM_PATH}") is None
     ]
     if missing:
         raise ConfigError(
-            f"missing commands {missing}: apt-get install passwd e2fsprogs"
+            f"missing commands {missing}: apt-get install passwd e2fsprogs mount util-linux"
         )
     if not Path("/dev/loop-control").exists():
         raise ConfigError(
@@ -742,6 +754,25 @@ def recorded_names(room: Classroom) -> list[str]:
     return list(dict.fromkeys([*(a.name for a in room.accounts), *record]))
 
 
+def disk_users(disk: Path) -> str:
+    """The loop devices that serve ``disk`` (``losetup -j``), empty when none does."""
+    out = run("losetup", "-j", disk, check=False, capture_output=True)
+    return out.stdout.strip()
+
+
+def wait_released(disk: Path, timeout_s: float = 30.0) -> None:
+    """Until no loop device serves the learner's disk. ``umount`` ends the mount of the
+    home, but a mount namespace the learner's engine made keeps the filesystem alive
+    until the kernel has torn down its last, just-killed process; only then is the
+    filesystem written out whole and its loop device detached (``mount -o loop`` sets
+    autoclear). Reading or mounting the disk before that sees it half-written."""
+    deadline = time.monotonic() + timeout_s
+    while disk.exists() and disk_users(disk):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{disk} is still in use: {disk_users(disk)}")
+        time.sleep(0.2)
+
+
 def down(room: Classroom, purge: bool) -> None:
     stop_hub(room)
     for name in recorded_names(room):
@@ -760,6 +791,7 @@ def down(room: Classroom, purge: bool) -> None:
         home = Path(pwd.getpwnam(name).pw_dir)
         if mounted(home):
             run("umount", home)
+        wait_released(room.disk_image(name))
         if purge:
             say(f"removing {name}: account, home, engine data")
             run(
@@ -819,6 +851,60 @@ def status(room: Classroom) -> dict[str, Any]:
     return {"hub": room.url if pid else None, "hub_pid": pid, "learners": learners}
 
 
+def course_progress() -> Any:
+    """``dockcourse.progress`` from this repository: it imports nothing but the
+    standard library and the catalogues, so the system Python runs it."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from dockcourse import progress
+
+    return progress
+
+
+def learner_progress(room: Classroom, acc: Account) -> Any:
+    """The entries of one learner's progress record, ``{}`` when there is none yet, None
+    when it cannot be read. Only that one file is read: as the learner while their home
+    is mounted (so a record that is a link to a file they may not read shows nothing),
+    else from their disk image with debugfs, which resolves paths inside that disk."""
+    progress = course_progress()
+    entry = user_entry(acc.name)
+    if entry is None or not ours(acc.name):
+        return None
+    home = Path(entry.pw_dir)
+    relative = progress.RELATIVE_PATH
+    limit = str(progress.MAX_BYTES + 1)
+    if mounted(home):
+        argv = as_user(
+            acc.name,
+            "sh",
+            "-c",
+            'test -e "$1" || exit 3; head -c "$2" -- "$1"',
+            "sh",
+            home / relative,
+            limit,
+        )
+    elif (disk := room.disk_image(acc.name)).exists() and not disk_users(disk):
+        argv = ["debugfs", "-R", f"cat /{relative}", str(disk)]
+    else:
+        return None
+    try:
+        out = subprocess.run(argv, capture_output=True, timeout=30, check=False)
+    except subprocess.TimeoutExpired:
+        return None
+    if out.returncode == 3:
+        return {}
+    if out.returncode != 0:
+        return None
+    return progress.parse(out.stdout[: progress.MAX_BYTES + 1])
+
+
+def progress_report(room: Classroom) -> dict[str, Any]:
+    """Learner -> their record's entries (None: not readable), the admin left out."""
+    return {
+        acc.name: learner_progress(room, acc) for acc in room.accounts if not acc.admin
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="classroom", description=__doc__.split("\n")[0]
@@ -832,6 +918,8 @@ def main(argv: list[str] | None = None) -> int:
     down_parser.add_argument("--purge", action="store_true")
     status_parser = sub.add_parser("status")
     status_parser.add_argument("--json", action="store_true")
+    progress_parser = sub.add_parser("progress")
+    progress_parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     try:
         room = load(args.config)
@@ -848,6 +936,22 @@ def main(argv: list[str] | None = None) -> int:
             up(room)
         elif args.command == "down":
             down(room, args.purge)
+        elif args.command == "progress":
+            records = progress_report(room)
+            if args.json:
+                print(
+                    json.dumps(
+                        {
+                            name: None
+                            if entries is None
+                            else {k: vars(e) for k, e in entries.items()}
+                            for name, entries in records.items()
+                        },
+                        indent=1,
+                    )
+                )
+            else:
+                print(course_progress().table(records))
         else:
             report = status(room)
             if args.json:

@@ -16,6 +16,7 @@ from ._version import __version__
 _EXPORTS = {
     "setup": "session",
     "Session": "session",
+    "CourseError": "errors",
     "EngineUnavailable": "engine",
     "connect": "engine",
     "ensure_image": "images",

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .engine import call_timeout
+from .errors import CourseError
 from .resources import (
     IMAGE_PREFIX,
     LABEL_SESSION,
@@ -37,6 +38,7 @@ from .resources import (
     normalize_ref,
     session_id,
 )
+from .units import docker_size
 
 if TYPE_CHECKING:
     import docker
@@ -61,7 +63,7 @@ BUILDKIT_CACHED = re.compile(r"^#(\d+) CACHED$")
 LABEL_STEP_SHOWN = "LABEL io.dockcourse.*=…"
 
 
-class BadRef(ValueError):
+class BadRef(CourseError, ValueError):
     """An image reference the course may not create (not ``dockcourse/<name>:<tag>``)."""
 
 
@@ -412,14 +414,6 @@ def history(client: docker.DockerClient, image_ref: str) -> list[dict[str, Any]]
     return rows
 
 
-def human_size(size: float) -> str:
-    """Sizes as the docker CLI prints them (decimal units: 1.99MB, 4.19MB, 87B)."""
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if size >= scale:
-            return f"{size / scale:.3g}{unit}"
-    return f"{int(size)}B"
-
-
 def _cut(text: str, width: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -432,7 +426,7 @@ def format_history(rows: Sequence[Mapping[str, Any]], *, width: int = 44) -> str
         created = _cut(row["created_by"], width)
         out.append(
             f"{row['id'] or '<missing>':<14}{created:<{width + 2}}"
-            f"{human_size(row['size_bytes']):>9}  {row['comment']}"
+            f"{docker_size(row['size_bytes']):>9}  {row['comment']}"
         )
     return "\n".join(out)
 
@@ -494,8 +488,9 @@ def format_disk(rows: Sequence[Mapping[str, Any]]) -> str:
     out = [f"{'IMAGE':<30}{'SIZE':>10}{'SHARED SIZE':>13}{'UNIQUE SIZE':>13}"]
     for row in rows:
         out.append(
-            f"{row['image_ref']:<30}{human_size(row['size_bytes']):>10}"
-            f"{human_size(row['shared_bytes']):>13}{human_size(row['unique_bytes']):>13}"
+            f"{row['image_ref']:<30}{docker_size(row['size_bytes']):>10}"
+            f"{docker_size(row['shared_bytes']):>13}"
+            f"{docker_size(row['unique_bytes']):>13}"
         )
     return "\n".join(out)
 

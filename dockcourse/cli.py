@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from importlib import import_module
+from pathlib import Path
 
 from ._version import __version__
 from .text import t
@@ -19,7 +20,7 @@ SUBCOMMANDS = {
     "doctor": "dockcourse.cli",
     "clean": "dockcourse.cli",
     "image": "dockcourse.cli",
-    "bench": "dockcourse.measure.bench",
+    "bench": "dockcourse.cli",
     "record": "dockcourse.cli",
 }
 
@@ -118,24 +119,101 @@ def configure_record(parser: argparse.ArgumentParser) -> None:
 
 
 def run_record(args: argparse.Namespace) -> int:
-    """Measurements (``measure.record``), then the volume listing (``volumes.record``).
+    """Measurements, the volume workbench's scene and the engine (``measure.record``).
 
-    The chapters' command outputs are recorded by ``./course notebooks`` instead, because
-    they come from executing the notebooks themselves.
+    The chapters' cells are recorded by ``./course notebooks`` instead, because they
+    come from executing the notebooks themselves; both write with ``recorded.save``.
     """
-    from . import recorded, volumes
-    from .engine import connect
-    from .images import ensure_image
     from .measure import record
 
-    code = record.run(args)
-    if code != 0:
-        return code
-    client = connect()
-    target = (args.into or recorded.recorded_dir()) / "volumes.json"
-    installed = volumes.record(client, ensure_image(client), target)
-    print(t("cli.record.installed", path=installed))
-    return 0
+    return record.run(args)
+
+
+def configure_bench(parser: argparse.ArgumentParser) -> None:
+    from .measure.bench import PARTS
+
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer samples: about a minute on 2 cores"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("dockcourse-bench"),
+        help="directory for results.jsonl, summary.json and the plots "
+        "(default: ./dockcourse-bench)",
+    )
+    parser.add_argument(
+        "--series",
+        nargs="+",
+        metavar="NAME",
+        help=f"only these parts: {', '.join(PARTS)}",
+    )
+    parser.add_argument("--runs", type=int, help="samples per series (after warm-up)")
+    parser.add_argument(
+        "--vm-accel",
+        choices=("auto", "kvm", "tcg"),
+        default="auto",
+        help="VM accelerator (auto: KVM if QEMU boots with it, else TCG)",
+    )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start a new run instead of resuming the one in --out",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    """Measure (``measure.bench``), then save the plots and print the table."""
+    import time
+
+    from . import plots
+    from .measure.bench import (
+        RESULTS_FILE,
+        SUMMARY_FILE,
+        format_table,
+        make_plan,
+    )
+    from .measure.bench import run_bench as measure_all
+    from .measure.results import BadInput
+
+    start = time.perf_counter()
+    try:
+        plan = make_plan(
+            quick=args.quick, runs=args.runs, parts=args.series, vm_accel=args.vm_accel
+        )
+    except BadInput as exc:
+        print(f"dockcourse bench: {exc}", file=sys.stderr)
+        return 2
+    try:
+        results = measure_all(
+            args.out,
+            plan,
+            fresh=args.fresh,
+            progress=False if args.no_progress else None,
+        )
+    except BadInput as exc:
+        print(f"dockcourse bench: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            f"dockcourse bench: interrupted; the samples taken so far are in "
+            f"{args.out / RESULTS_FILE} and a rerun resumes them",
+            file=sys.stderr,
+        )
+        return 130
+    plots.save_all(results, args.out)
+    print()
+    print(format_table(results))
+    print()
+    print(f"{results.label()}")
+    print(
+        f"wrote {args.out / RESULTS_FILE}, {args.out / SUMMARY_FILE}, startup.png, "
+        f"phases.png, disk.png"
+        + (", memory.png, density.png, cpu.png" if results.footprint else "")
+        + f" in {time.perf_counter() - start:.1f} s"
+    )
+    return 0 if results.startup or results.disk else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -160,27 +238,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from .engine import EngineUnavailable
-    from .images import ImageUnavailable
+    import docker.errors
+
+    from .errors import CourseError
 
     args = build_parser().parse_args(argv)
     try:
         code: int = args.handler(args)
-    except (EngineUnavailable, ImageUnavailable) as exc:
-        message = t("cli.failed", command=args.command, cause=exc.cause, fix=exc.fix)
+    except CourseError as exc:
+        key = "cli.failed" if exc.fix else "cli.failed_no_fix"
+        message = t(key, command=args.command, cause=exc.cause, fix=exc.fix)
         print(message, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(t("cli.interrupted", command=args.command), file=sys.stderr)
         return 130
-    except Exception as exc:  # an engine error we did not predict: still no traceback
-        import docker.errors
-
-        if isinstance(exc, docker.errors.DockerException):
-            said = t("cli.docker_said", command=args.command, error=exc)
-            print(said, file=sys.stderr)
-            return 1
-        raise
+    except docker.errors.DockerException as exc:  # one we did not predict: no traceback
+        print(t("cli.docker_said", command=args.command, error=exc), file=sys.stderr)
+        return 1
     return code
 
 

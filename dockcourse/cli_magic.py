@@ -8,10 +8,14 @@ what the CLI prints, line by line. ``%%docker`` runs one command per line and st
 the first that fails or is refused.
 
 Before anything runs, :mod:`dockcourse.dockercli` reads the line and refuses prunes,
-host folders outside the scratch folder and commands that need a terminal; here the
-engine is asked, through the SDK, whether what a ``rm``/``rmi``/``volume rm``/``network
-rm`` names is the course's, whether a mounted volume is, and whether a tag it would make
-is free. Tags it makes go to :mod:`dockcourse.tagledger`, so cleanup can untag them.
+host folders outside the scratch folder, host namespaces and privileges without
+``--allow-host``, the engine's socket, what only the Terminal should make (``compose``…)
+and commands that need a terminal; here the engine is asked, through the SDK, whether
+what a ``rm``/``rmi``/``volume rm``/``network rm`` names is the course's, whether what
+``update``/``rename``/``network connect`` change and what ``--volumes-from``/``--network
+NAME`` borrow is, whether a mounted volume is, and whether a tag it would make is free.
+Tags it makes (``tag``, ``build``, ``commit``, ``import``, ``pull``, ``load``, and the
+image a ``run`` pulls) go to :mod:`dockcourse.tagledger`, so cleanup can untag them.
 
 Live, each command's output is recorded like ``Session.run`` (``transcripts``), keyed by
 the command line the learner typed; in recorded mode (no engine) and where no ``docker``
@@ -110,8 +114,17 @@ def cli_path(env: dict[str, str] | None = None) -> str | None:
     return shutil.which(chosen, path=(env or os.environ).get("PATH"))
 
 
+def engine_sockets(session: Session) -> list[str]:
+    """Sockets no container may be handed: the usual ones and the session's engine's."""
+    found = list(dockercli.ENGINE_SOCKETS)
+    url, _ = endpoint_of(session)
+    if url.startswith("unix://"):
+        found.append(url.removeprefix("unix://"))
+    return found
+
+
 def allowed_roots(session: Session) -> list[str]:
-    """Host folders a container may mount without ``--allow-host-mount``."""
+    """Host folders a container may mount without ``--allow-host``."""
     roots = [p for p in os.environ.get(MOUNT_ROOTS_ENV, "").split(os.pathsep) if p]
     folder = getattr(session, "scratch", None)
     if folder is not None:
@@ -163,6 +176,22 @@ def check(client: docker.DockerClient, plan: Plan) -> None:
                 raise DockerCommandRefused(
                     "dockercli.tag_taken", tag=tag, command=" ".join(plan.command)
                 )
+        for kind, name in plan.changes:
+            if not _is_course_object(client, kind, name):
+                raise DockerCommandRefused(
+                    "dockercli.not_course_change",
+                    kind=t(f"dockercli.kind.{kind}"),
+                    name=name,
+                    command=" ".join(plan.command),
+                )
+        for kind, name, option in plan.borrows:
+            if not _is_course_object(client, kind, name):
+                raise DockerCommandRefused(
+                    "dockercli.not_course_borrow",
+                    kind=t(f"dockercli.kind.{kind}"),
+                    name=name,
+                    option=option,
+                )
         for name in plan.volumes:
             try:
                 labels = client.api.inspect_volume(name).get("Labels")
@@ -176,6 +205,23 @@ def check(client: docker.DockerClient, plan: Plan) -> None:
         raise DockerCommandRefused(
             "dockercli.engine_error", error=str(exc).splitlines()[0][:200]
         ) from None
+
+
+def _is_course_object(client: docker.DockerClient, kind: str, name: str) -> bool:
+    """Whether the container/network/volume ``name`` carries the course's labels; a
+    missing one passes (the CLI says "No such …" itself, and makes nothing)."""
+    import docker.errors
+
+    try:
+        if kind == "container":
+            found = client.api.inspect_container(name).get("Config") or {}
+        elif kind == "network":
+            found = client.api.inspect_network(name)
+        else:
+            found = client.api.inspect_volume(name)
+    except docker.errors.NotFound:
+        return True
+    return _course_labels(found.get("Labels"))
 
 
 def _check_removal(
@@ -361,7 +407,7 @@ def run_line(
         options, words = dockercli.magic_options(dockercli.split(line))
         if defaults is not None:
             options = dockercli.MagicOptions(
-                options.allow_host_mount or defaults.allow_host_mount,
+                options.allow_host or defaults.allow_host,
                 options.timeout_s
                 if options.timeout_s != dockercli.DEFAULT_TIMEOUT_S
                 else defaults.timeout_s,
@@ -370,8 +416,9 @@ def run_line(
             words,
             chapter=session.chapter,
             allowed_roots=allowed_roots(session),
-            allow_host_mount=options.allow_host_mount,
+            allow_host=options.allow_host,
             terminal_prefix=terminal_prefix(session),
+            engine_sockets=engine_sockets(session),
         )
         key = plan.key
     except NeedsTerminal as exc:
@@ -397,9 +444,24 @@ def run_line(
     except DockerCommandRefused as exc:
         _print(str(exc), out)
         return Outcome(plan.key, "refused")
+    # A run/create of an image the engine lacks pulls it: its tag is recorded like pull's.
+    pulled = _absent(client, [plan.image] if plan.image else [])
     start = time.perf_counter()
     if plan.command == ("commit",) and session.engine and session.engine.is_podman:
         status, text = _commit_through_api(client, plan, out)
+        session._remember(
+            plan.key, resources.RunResult(status, text, time.perf_counter() - start)
+        )
+        if status == 0:
+            _record_tags(client, plan, session.chapter)
+        return Outcome(plan.key, "ran", status, text)
+    if (
+        plan.command in (("push",), ("pull",))
+        and session.engine
+        and session.engine.is_podman
+        and local_registry(plan.argv[-1])
+    ):
+        status, text = _transfer_through_api(client, plan, out)
         session._remember(
             plan.key, resources.RunResult(status, text, time.perf_counter() - start)
         )
@@ -414,6 +476,7 @@ def run_line(
         err=err,
         on_stop=_stop_container(client, plan),
     )
+    _record_tags(client, plan, session.chapter, pulled, made_by="pull")
     if why:
         reason, _, name = why.partition(":")
         if reason == "timeout":
@@ -442,12 +505,38 @@ def run_line(
     return Outcome(plan.key, "ran", code, output)
 
 
-def _record_tags(client: docker.DockerClient, plan: Plan, chapter: str) -> None:
-    """Remember the tags a command made, so that cleanup can untag exactly those."""
-    for tag in plan.new_tags:
+def _absent(client: docker.DockerClient, refs: Sequence[str]) -> list[str]:
+    """The image references the engine has no image for (an unreadable one is not
+    listed: the CLI refuses it and pulls nothing)."""
+    import docker.errors
+    import requests
+
+    found: list[str] = []
+    for ref in refs:
+        with contextlib.suppress(
+            docker.errors.APIError, requests.exceptions.RequestException
+        ):
+            if tagledger.current_id(client, ref) is None:
+                found.append(ref)
+    return found
+
+
+def _record_tags(
+    client: docker.DockerClient,
+    plan: Plan,
+    chapter: str,
+    tags: Sequence[str] | None = None,
+    *,
+    made_by: str = "",
+) -> None:
+    """Remember the tags a command made (``plan.new_tags`` unless ``tags``), so that
+    cleanup can untag exactly those."""
+    for tag in plan.new_tags if tags is None else tags:
         image_id = tagledger.current_id(client, tag)
         if image_id:
-            tagledger.record(tag, image_id, chapter)
+            tagledger.record(
+                tag, image_id, chapter, made_by=made_by or plan.command[-1]
+            )
 
 
 def _commit_through_api(
@@ -503,6 +592,69 @@ def _commit_through_api(
     return 0, text
 
 
+def local_registry(ref: str) -> bool:
+    """Whether ``ref`` names an image in a registry on the engine's own 127.0.0.1
+    (``localhost:PORT/repo:tag``, like chapter 03's course registry)."""
+    host, slash, _ = ref.partition("/")
+    return bool(slash) and host.startswith(("localhost:", "127.0.0.1:"))
+
+
+def _transfer_through_api(
+    client: docker.DockerClient, plan: Plan, out: IO[str]
+) -> tuple[int, str]:
+    """``docker push``/``pull`` of a ``localhost:PORT/…`` image on Podman: Podman insists
+    on TLS even for a registry on 127.0.0.1 (Docker does not), and the docker CLI cannot
+    tell its Docker-compatible API otherwise, so the course makes the same transfer
+    through the API with ``tlsVerify=false`` (the compatible pull ignores it: Podman's
+    own pull takes it), and the learner is told."""
+    import json
+
+    import docker.errors
+    import requests
+
+    ref = plan.argv[-1]
+    repository, colon, tag = ref.rpartition(":")
+    if not colon or "/" in tag:  # no tag given ("host:port/repo" has no tag either)
+        repository, tag = ref, "latest"
+    _print(t("dockercli.podman_registry", command=plan.command[0]), out)
+    api = client.api
+    try:
+        if plan.command == ("push",):
+            response = api._post(
+                api._url("/images/{0}/push", repository),
+                params={"tag": tag, "tlsVerify": "false"},
+                headers={"X-Registry-Auth": "e30="},  # base64 of {}: no credentials
+                stream=True,
+            )
+        else:
+            response = api._post(
+                f"{api.base_url}/v4.0.0/libpod/images/pull",
+                params={"reference": f"{repository}:{tag}", "tlsVerify": "false"},
+                stream=True,
+            )
+        api._raise_for_status(response)
+        lines: list[str] = []
+        failure = ""
+        for raw in response.iter_lines():
+            try:
+                item = json.loads(raw)
+            except ValueError:
+                continue
+            if not isinstance(item, dict):
+                continue
+            failure = str(item.get("error") or failure)
+            said = str(item.get("stream") or item.get("status") or "").rstrip()
+            if said:
+                _print(said, out)
+                lines.append(said)
+    except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
+        failure = str(getattr(exc, "explanation", "") or exc)
+    if failure:
+        _print(failure, out)
+        return 1, "\n".join([*lines, failure]) + "\n"
+    return 0, "\n".join(lines) + "\n"
+
+
 def run_lines(
     session: Session | None,
     lines: Sequence[str],
@@ -542,7 +694,7 @@ def expand(text: str, namespace: dict[str, Any]) -> str:
     def value(match: re.Match[str]) -> str:
         try:
             return str(eval(match.group(1), namespace))
-        except Exception:
+        except Exception:  # the learner's expression, any error: keep the text as typed
             return match.group(0)
 
     return _EXPR.sub(value, text)
@@ -560,7 +712,7 @@ def docker_line(line: str) -> None:
 
 
 def docker_cell(line: str, cell: str) -> None:
-    """``%%docker [--allow-host-mount] [--timeout S]``: one docker command per line."""
+    """``%%docker [--allow-host] [--timeout S]``: one docker command per line."""
     try:
         defaults, rest = dockercli.magic_options(dockercli.split(line))
     except DockerCommandRefused as exc:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -40,11 +39,17 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .engine import (
     EngineUnavailable,
+    config_dir,
     connect,
+    context_endpoint,
+    context_id,
     describe_source,
     engine_product,
+    read_config,
     resolve_endpoint,
 )
+from .engine import current_context_name as current_name
+from .errors import CourseError
 from .text import aligned_lines, t
 
 if TYPE_CHECKING:
@@ -63,6 +68,14 @@ _NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$")
 Step = dict[str, Any]
 
 
+class NotCourseContext(CourseError, ValueError):
+    """A context name the course may not create or remove (not ``dockcourse-…``)."""
+
+
+class StoreNotOpen(CourseError, RuntimeError):
+    """A demonstration that changes ``currentContext`` outside the throw-away store."""
+
+
 class _HasMode(Protocol):
     @property
     def live(self) -> bool: ...
@@ -76,17 +89,6 @@ def docker_cli() -> str | None:
     if os.environ.get(NO_CLI_ENV, "").strip() not in ("", "0"):
         return None
     return shutil.which("docker")
-
-
-def config_dir(environ: Mapping[str, str] | None = None) -> str:
-    """``$DOCKER_CONFIG``, else ``~/.docker``: where the CLI keeps config and contexts."""
-    env = os.environ if environ is None else environ
-    return env.get("DOCKER_CONFIG") or os.path.join(os.path.expanduser("~"), ".docker")
-
-
-def context_id(name: str) -> str:
-    """The directory name of a context: the SHA-256 of its name (CLI and docker-py)."""
-    return hashlib.sha256(name.encode("utf-8")).hexdigest()
 
 
 def meta_path(name: str, environ: Mapping[str, str] | None = None) -> str:
@@ -108,29 +110,7 @@ def is_course_context(name: str) -> bool:
 
 def _require_course_name(name: str) -> None:
     if not is_course_context(name):
-        raise ValueError(t("contexts.not_course_name", name=name, prefix=PREFIX))
-
-
-def current_name(environ: Mapping[str, str] | None = None) -> str:
-    """The context the CLI would use: ``default`` when DOCKER_HOST is set, else
-    ``DOCKER_CONTEXT``, else ``currentContext`` in config.json, else ``default``."""
-    env = os.environ if environ is None else environ
-    if env.get("DOCKER_HOST", "").strip():
-        return "default"
-    return (
-        env.get("DOCKER_CONTEXT", "").strip()
-        or _config(config_dir(env)).get("currentContext")
-        or "default"
-    )
-
-
-def _config(directory: str) -> dict[str, Any]:
-    try:
-        with open(os.path.join(directory, "config.json"), encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+        raise NotCourseContext(t("contexts.not_course_name", name=name, prefix=PREFIX))
 
 
 def _docker_py_ready() -> None:
@@ -305,15 +285,12 @@ def inspect(name: str) -> list[Step]:
 
 
 def endpoint_of(name: str) -> str | None:
-    """The Docker endpoint a context names, read through docker-py's ContextAPI."""
-    from docker.context import ContextAPI
-
-    _docker_py_ready()
-    ctx = ContextAPI.get_context(name)
-    if ctx is None:
+    """The Docker endpoint a context names (None when the store has no such context),
+    read by the resolver ``connect()`` uses."""
+    try:
+        return context_endpoint(name).url
+    except EngineUnavailable:
         return None
-    host: str | None = ctx.Host
-    return host
 
 
 def remove(name: str) -> Step:
@@ -349,10 +326,6 @@ def remove_course_contexts() -> list[str]:
 # --- the chapter's throw-away store ----------------------------------------------------
 
 _store: dict[str, Any] | None = None
-
-
-def store_is_open() -> bool:
-    return _store is not None
 
 
 def open_store() -> str:
@@ -520,17 +493,17 @@ def use_demo(name: str) -> list[Step]:
     config.json before, after, and after ``docker context use default`` (always run,
     in a ``finally`` block). Refuses to run outside the store."""
     if _store is None:
-        raise RuntimeError(t("contexts.store_not_open"))
+        raise StoreNotOpen(t("contexts.store_not_open"))
     clear: dict[str, str | None] = {k: None for k in ("DOCKER_CONTEXT", *ENDPOINT_VARS)}
     steps: list[Step] = []
 
     def current_in_file() -> Step:
-        value = _config(config_dir()).get("currentContext")
-        line = f'"currentContext": "{value}"' if value else t("contexts.no_current")
+        value = read_config().get("currentContext")
+        # No line: ``transcript`` says so in the reader's language (data, not text).
         return {
             "command": "grep currentContext $DOCKER_CONFIG/config.json",
-            "output": line + "\n",
-            "exit_code": 0,
+            "output": f'"currentContext": "{value}"\n' if value else "",
+            "exit_code": 0 if value else 1,
             "via": "file",
         }
 
@@ -544,7 +517,7 @@ def use_demo(name: str) -> list[Step]:
         ContextAPI.set_current_context(target)
         return _step(argv, target + "\n", 0, "docker-py")
 
-    previous = _config(config_dir()).get("currentContext") or "default"
+    previous = read_config().get("currentContext") or "default"
     steps.append(current_in_file())
     try:
         steps.append(switch(name))
@@ -606,9 +579,16 @@ def precedence(name: str) -> list[dict[str, Any]]:
         if not flag:
             env = _env(changes)
             endpoint = resolve_endpoint(env)
-            row["course"] = f"{describe_source(endpoint.source)} → {endpoint.url}"
+            row["course"] = {"source": endpoint.source, "url": endpoint.url}
         rows.append(row)
     return rows
+
+
+def _course_choice(found: Mapping[str, str] | str) -> str:
+    """``{"source", "url"}`` as the reader reads it (older recordings hold the text)."""
+    if isinstance(found, str):
+        return found
+    return f"{describe_source(found['source'])} → {found['url']}"
 
 
 def precedence_table(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -625,7 +605,9 @@ def precedence_table(rows: Sequence[Mapping[str, Any]]) -> str:
             str(r["settings"]),
             "—" if r["cli_context"] is None else str(r["cli_context"]),
             none if r["cli_reaches"] is None else str(r["cli_reaches"]),
-            t("contexts.no_flag") if r["course"] is None else str(r["course"]),
+            t("contexts.no_flag")
+            if r["course"] is None
+            else _course_choice(r["course"]),
         )
         for r in rows
     ]
@@ -687,7 +669,10 @@ def transcript(step: Mapping[str, Any]) -> str:
     lines = [f"{prompt} {step['command']}"]
     if step.get("via") == "docker-py":
         lines.append(t("contexts.via_docker_py"))
-    text = "\n".join(lines) + "\n" + str(step.get("output", ""))
+    output = str(step.get("output", ""))
+    if step.get("via") == "file" and not output and "currentContext" in step["command"]:
+        output = t("contexts.no_current")
+    text = "\n".join(lines) + "\n" + output
     return text if text.endswith("\n") else text + "\n"
 
 

@@ -10,43 +10,59 @@ tags it would make, the objects it would remove and the volumes it would mount (
 the runner, ``cli_magic``, checks on the engine before anything runs).
 
 It refuses, with a catalogue message and nothing run, what would touch what is not the
-course's: every ``prune``, a host folder mounted from outside the allowed roots (the
-course's scratch folder) unless the cell opts in, and a global option that points the
-CLI at another engine. A command that needs a terminal (``run -it``) becomes a
-:class:`NeedsTerminal` refusal that carries the exact command for JupyterLab's Terminal.
-Every refusal is a :class:`DockerCommandRefused`; nothing else escapes :func:`plan`.
-Used by ``cli_magic`` (the ``%docker`` magic, chapter 00 onwards).
+course's or step out of the container's isolation: every ``prune``; a host folder
+mounted from outside the allowed roots (the course's scratch folder), the host's
+namespaces (``--pid host``, ``--network host``…), ``--privileged``, ``--cap-add``,
+``--device`` and unconfining ``--security-opt`` unless the cell opts in
+(``%docker --allow-host``); the engine's own socket, even then (whoever holds it
+controls the engine, the learner's objects included); a global option that points the
+CLI at another engine; what makes objects no label can mark (``compose``, swarm
+mode, plugins, buildx builders: those are for the Terminal), an image without a name
+(``build`` without ``-t``, ``commit``/``import`` without ``REPOSITORY``) and ``load``
+of an archive whose images have none. It names what the engine must confirm is the
+course's: what ``rm``/``rmi``/``volume rm`` remove, what ``update``, ``rename`` and
+``network connect``/``disconnect`` change, and what ``--volumes-from``,
+``--network NAME`` and ``--pid container:NAME`` borrow. ``load`` reads the tags from
+the archive first, so they are checked and recorded like ``tag``'s. A command that
+needs a terminal (``run -it``) becomes a :class:`NeedsTerminal` refusal that carries
+the exact command for JupyterLab's Terminal. Every refusal is a
+:class:`DockerCommandRefused`; nothing else escapes :func:`plan`. Used by
+``cli_magic`` (the ``%docker`` magic, chapter 00 onwards).
 """
 
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import re
 import secrets
 import shlex
+import tarfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from . import resources
+from .commands import ELLIPSIS, command_line
+from .errors import CourseError
 from .text import t
 
 #: Marks the containers one ``%docker run``/``create`` makes, so that a Ctrl-C can find
 #: the container of the command it interrupts (with or without ``--name``).
 LABEL_COMMAND = "io.dockcourse.command"
 #: What a cell puts before the docker arguments to change how the magic behaves.
+OPT_ALLOW_HOST = "--allow-host"
+#: Its first name, still accepted.
 OPT_ALLOW_HOST_MOUNT = "--allow-host-mount"
 OPT_TIMEOUT = "--timeout"
 DEFAULT_TIMEOUT_S = 600.0
-#: The shown command keeps the first course label and abbreviates the others.
-ELLIPSIS = "…"
 
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-class DockerCommandRefused(Exception):
+class DockerCommandRefused(CourseError):
     """A ``%docker`` command the course does not run; the message says why and what to
     do instead (from the catalogue, in the learner's language)."""
 
@@ -68,7 +84,8 @@ class NeedsTerminal(DockerCommandRefused):
 class MagicOptions:
     """What the cell asked of the magic itself (before the docker arguments)."""
 
-    allow_host_mount: bool = False
+    #: The cell opted in to giving the container something of the host (``--allow-host``).
+    allow_host: bool = False
     timeout_s: float = DEFAULT_TIMEOUT_S
 
 
@@ -98,8 +115,17 @@ class Plan:
     #: ``container``/``image``/``volume``/``network`` for a removal, and what it removes.
     removes: str = ""
     targets: tuple[str, ...] = ()
-    #: Tags this command would make (``tag``, ``build -t``, ``commit REPO:TAG``).
+    #: Tags this command would make (``tag``, ``build -t``, ``commit REPO:TAG``, ``pull``,
+    #: ``import … REPO:TAG``, the tags in a ``load``'s archive).
     new_tags: tuple[str, ...] = ()
+    #: The image a ``run``/``create`` starts from: pulled if the engine lacks it (the
+    #: runner records its tag then, as ``pull``'s).
+    image: str = ""
+    #: (kind, name) of what this command changes (``update``, ``rename``, ``network
+    #: connect``) or lends to its container (``--volumes-from``, ``--network NAME``,
+    #: ``--pid container:NAME``): each must be the course's.
+    changes: tuple[tuple[str, str], ...] = ()
+    borrows: tuple[tuple[str, str, str], ...] = ()
     #: Named volumes a ``run``/``create`` mounts (checked on the engine first).
     volumes: tuple[str, ...] = ()
     #: The ``run`` stays attached until its container ends (no ``-d``).
@@ -118,11 +144,6 @@ class Plan:
     @property
     def shown_line(self) -> str:
         return command_line(self.shown)
-
-
-def command_line(argv: Iterable[str]) -> str:
-    """How a learner would type ``argv`` in a shell (the ellipsis stays bare)."""
-    return " ".join(a if a == ELLIPSIS else shlex.quote(a) for a in argv)
 
 
 # --- Reading the text -------------------------------------------------------------------
@@ -164,7 +185,7 @@ def magic_options(words: Sequence[str]) -> tuple[MagicOptions, list[str]]:
     rest = list(words)
     while rest:
         word = rest[0]
-        if word == OPT_ALLOW_HOST_MOUNT:
+        if word in (OPT_ALLOW_HOST, OPT_ALLOW_HOST_MOUNT):
             allow = True
             rest.pop(0)
         elif word == OPT_TIMEOUT or word.startswith(OPT_TIMEOUT + "="):
@@ -234,6 +255,9 @@ ALIASES: dict[tuple[str, str], tuple[str, ...]] = {
     ("image", "remove"): ("rmi",),
     ("image", "tag"): ("tag",),
     ("image", "ls"): ("images",),
+    ("image", "load"): ("load",),
+    ("image", "import"): ("import",),
+    ("image", "pull"): ("pull",),
     ("image", "list"): ("images",),
     ("volume", "remove"): ("volume", "rm"),
     ("network", "remove"): ("network", "rm"),
@@ -250,6 +274,22 @@ PRUNES = frozenset(
         "buildx",
     )
 )
+
+#: Commands that make what no course label can mark, and what (``dockercli.elsewhere.*``):
+#: the magic sends them to the Terminal. ``buildx`` keeps ``build`` and its read-only
+#: subcommands.
+ELSEWHERE = {
+    "compose": "compose",
+    "stack": "swarm",
+    "service": "swarm",
+    "swarm": "swarm",
+    "secret": "swarm",
+    "config": "swarm",
+    "node": "swarm",
+    "plugin": "plugin",
+    "buildx": "buildx",
+}
+_BUILDX_READ = _words("ls du inspect version")
 
 #: Global options that would point the CLI at another engine than the session's.
 OTHER_ENGINE = _words(
@@ -302,7 +342,7 @@ SPECS: dict[tuple[str, ...], Spec] = {
     ),
     ("build",): Spec(
         short_flags="q",
-        short_values="cfmt",
+        short_values="cfmot",
         long_flags=_words("""no-cache pull quiet rm force-rm squash compress disable-content-trust
             help load push check"""),
     ),
@@ -310,6 +350,23 @@ SPECS: dict[tuple[str, ...], Spec] = {
         short_flags="p", short_values="acm", long_flags=frozenset({"pause", "help"})
     ),
     ("tag",): Spec(long_flags=frozenset({"help"})),
+    ("pull",): Spec(
+        short_flags="aq", long_flags=_words("all-tags quiet disable-content-trust help")
+    ),
+    ("load",): Spec(short_flags="q", short_values="i", long_flags=_words("quiet help")),
+    ("import",): Spec(short_values="cm", long_flags=frozenset({"help"})),
+    ("update",): Spec(long_flags=frozenset({"help"})),
+    ("rename",): Spec(long_flags=frozenset({"help"})),
+    ("network", "connect"): Spec(long_flags=frozenset({"help"})),
+    ("network", "disconnect"): Spec(short_flags="f", long_flags=_words("force help")),
+}
+#: What each changing command changes: the kinds of its first positionals (``update``
+#: changes every container it names).
+CHANGES: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("rename",): ("container",),
+    ("network", "connect"): ("network", "container"),
+    ("network", "disconnect"): ("network", "container"),
+    ("volume", "update"): ("volume",),
 }
 #: What each removing command removes.
 REMOVES = {
@@ -326,7 +383,10 @@ LABELLED = {
     ("network", "create"): "resource",
     ("build",): "image",
     ("commit",): "image",
+    ("import",): "image",
 }
+#: Images in a ``--change 'LABEL k="v"'`` (``commit``, ``import``).
+_BY_CHANGE = (("commit",), ("import",))
 _FALSE = ("false", "0", "no")
 
 
@@ -511,6 +571,186 @@ def _new_tags(command: tuple[str, ...], parsed: Parsed) -> list[str]:
         return [full_tag(tag) for tag in parsed.values("t", "tag")]
     if command == ("commit",) and len(parsed.positionals) >= 2:
         return [full_tag(parsed.positionals[1])]
+    if command == ("pull",) and parsed.positionals:
+        return [full_tag(parsed.positionals[0])]  # chapter 03: a pull makes its tag
+    if command == ("import",) and len(parsed.positionals) >= 2:
+        return [full_tag(parsed.positionals[1])]
+    pull = (parsed.values("", "pull") or [""])[-1]
+    if command in (("run",), ("create",)) and parsed.positionals and pull == "always":
+        return [full_tag(parsed.positionals[0])]  # may move the tag: checked first
+    return []
+
+
+#: ``--pid``-style options: the value ``host`` gives the container the host's namespace,
+#: ``container:NAME`` another container's.
+_NAMESPACES = {
+    "pid": "pid",
+    "ipc": "ipc",
+    "uts": "uts",
+    "userns": "userns",
+    "cgroupns": "cgroupns",
+    "network": "network",
+    "net": "network",
+}
+#: ``--network`` values that name no network object of anyone's.
+_BUILTIN_NETWORKS = frozenset({"", "bridge", "none", "default", "host", "nat"})
+_UNCONFINED = ("unconfined", "label=disable", "label:disable")
+#: Where engines keep their socket (the session's own is added by the runner).
+ENGINE_SOCKETS = ("/var/run/docker.sock", "/run/docker.sock")
+_SOCKET_NAMES = frozenset({"docker.sock", "podman.sock", "containerd.sock"})
+
+
+def _network_name(value: str) -> str:
+    """The network a ``--network`` value names (``name=n,alias=a`` is ``n``)."""
+    if "=" not in value:
+        return value
+    for part in value.split(","):
+        key, _, found = part.partition("=")
+        if key.strip() == "name":
+            return found.strip()
+    return value
+
+
+def host_access(command: tuple[str, ...], parsed: Parsed) -> list[tuple[str, str, str]]:
+    """What a ``run``/``create``/``exec`` asks of the host: (option, value, what it
+    gives: a ``dockercli.host_what.*`` key), for the ``--allow-host`` opt-in."""
+    found: list[tuple[str, str, str]] = []
+    if command not in (("run",), ("create",), ("exec",)):
+        return found
+    if parsed.flag("", "privileged"):
+        found.append(("--privileged", "", "privileged"))
+    if command == ("exec",):
+        return found
+    for name, what in _NAMESPACES.items():
+        for value in parsed.values("", name):
+            if _network_name(value).strip().lower() == "host":
+                found.append((f"--{name}", value, what))
+    for value in parsed.values("", "cap-add"):
+        found.append(("--cap-add", value, "cap_add"))
+    for name in ("device", "device-cgroup-rule", "gpus"):
+        for value in parsed.values("", name):
+            found.append((f"--{name}", value, "device"))
+    for value in parsed.values("", "security-opt"):
+        if any(word in value.lower() for word in _UNCONFINED):
+            found.append(("--security-opt", value, "security_opt"))
+    return found
+
+
+def borrowed(command: tuple[str, ...], parsed: Parsed) -> list[tuple[str, str, str]]:
+    """What a ``run``/``create`` lends its container from other objects: (kind, name,
+    option) for ``--volumes-from``, ``--link``, ``--network NAME`` and
+    ``--pid``/``--ipc``/``--network container:NAME``; each must be the course's."""
+    found: list[tuple[str, str, str]] = []
+    if command not in (("run",), ("create",)):
+        return found
+    for name in ("volumes-from", "link"):
+        for value in parsed.values("", name):
+            found.append(("container", value.split(":", 1)[0], f"--{name}"))
+    for name, what in _NAMESPACES.items():
+        for value in parsed.values("", name):
+            target = _network_name(value) if what == "network" else value
+            if target.startswith("container:"):
+                found.append(("container", target.split(":", 1)[1], f"--{name}"))
+            elif what == "network" and target.lower() not in _BUILTIN_NETWORKS:
+                found.append(("network", target, f"--{name}"))
+    return found
+
+
+def changed(command: tuple[str, ...], parsed: Parsed) -> list[tuple[str, str]]:
+    """(kind, name) of what ``update``, ``rename``, ``network connect``… change."""
+    if command == ("update",):
+        return [("container", name) for name in parsed.positionals]
+    return list(zip(CHANGES.get(command, ()), parsed.positionals, strict=False))
+
+
+def is_engine_socket(path: str, sockets: Iterable[str] = ENGINE_SOCKETS) -> bool:
+    """Whether a bind-mount source is an engine's socket or the folder it is in."""
+    if os.path.basename(path) in _SOCKET_NAMES:
+        return True
+    for sock in sockets:
+        for candidate in {sock, os.path.realpath(sock)}:
+            if path in (candidate, os.path.dirname(candidate)):
+                return True
+    return False
+
+
+def archive_tags(path: str) -> tuple[list[str], list[str]]:
+    """(tags, images without one) in a ``docker save`` archive (``manifest.json``, or
+    an old archive's ``repositories``); raises ``OSError``/``ValueError``."""
+    try:
+        with tarfile.open(path, "r:*") as tar:
+            members = {m.name.removeprefix("./"): m for m in tar.getmembers()}
+            member = members.get("manifest.json") or members.get("repositories")
+            stream = tar.extractfile(member) if member is not None else None
+            if member is None or stream is None:
+                raise ValueError("no manifest.json")
+            data = json.load(stream)
+    except (tarfile.TarError, EOFError) as exc:
+        raise ValueError(str(exc) or type(exc).__name__) from None
+    tags: list[str] = []
+    untagged: list[str] = []
+    if member.name.removeprefix("./") == "repositories":
+        if not isinstance(data, dict):
+            raise ValueError("repositories is not an object")
+        for repo, by_tag in data.items():
+            tags += [f"{repo}:{tag}" for tag in (by_tag or {})]
+        return tags, untagged
+    if not isinstance(data, list):
+        raise ValueError("manifest.json is not a list")
+    for entry in data:
+        if not isinstance(entry, dict):
+            raise ValueError("manifest.json holds a non-object")
+        found = [str(tag) for tag in entry.get("RepoTags") or []]
+        if found:
+            tags += [full_tag(tag) for tag in found]
+        else:
+            untagged.append(str(entry.get("Config", "?")).split("/")[-1][:19])
+    return tags, untagged
+
+
+def _image_policy(
+    command: tuple[str, ...], parsed: Parsed, cwd: str | None
+) -> list[str]:
+    """Refuse what makes an image without a name, or reads standard input; the tags a
+    ``load`` would make (read from its archive)."""
+    words = " ".join(command)
+    if command == ("build",):
+        if not parsed.values("t", "tag") and not parsed.values("o", "output"):
+            raise DockerCommandRefused(
+                "dockercli.unnamed_image", command=words, example="build -t NAME:TAG ."
+            )
+    elif command in _BY_CHANGE:
+        if parsed.positionals[:1] == ["-"]:
+            raise DockerCommandRefused(
+                "dockercli.stdin", command=words, example="import FILE.tar NAME:TAG"
+            )
+        if len(parsed.positionals) < 2:
+            first = "CONTAINER" if command == ("commit",) else "FILE.tar"
+            raise DockerCommandRefused(
+                "dockercli.unnamed_image",
+                command=words,
+                example=f"{words} {first} NAME:TAG",
+            )
+    elif command == ("pull",) and parsed.flag("a", "all-tags"):
+        raise DockerCommandRefused("dockercli.pull_all_tags")
+    elif command == ("load",):
+        inputs = parsed.values("i", "input")
+        if not inputs or inputs[-1] == "-":
+            raise DockerCommandRefused(
+                "dockercli.stdin", command=words, example="load -i FILE.tar"
+            )
+        path = host_path(inputs[-1], cwd)
+        try:
+            tags, untagged = archive_tags(path)
+        except (OSError, ValueError) as exc:
+            raise DockerCommandRefused(
+                "dockercli.load_unreadable", path=inputs[-1], error=str(exc)[:200]
+            ) from None
+        if untagged:
+            raise DockerCommandRefused(
+                "dockercli.load_untagged", path=inputs[-1], image=untagged[0]
+            )
+        return tags
     return []
 
 
@@ -533,9 +773,10 @@ def plan(
     *,
     chapter: str,
     allowed_roots: Sequence[str] = (),
-    allow_host_mount: bool = False,
+    allow_host: bool = False,
     cwd: str | None = None,
     terminal_prefix: Sequence[str] = ("docker",),
+    engine_sockets: Sequence[str] = ENGINE_SOCKETS,
 ) -> Plan:
     """The :class:`Plan` for the docker arguments ``words`` (what follows ``docker``),
     or a :class:`DockerCommandRefused` saying why the course does not run it."""
@@ -550,26 +791,54 @@ def plan(
             command=" ".join(command),
             what=t(f"dockercli.pruned.{command[0]}"),
         )
+    where = ELSEWHERE.get(command[0])
+    if where and not (
+        where == "buildx" and command[1:2] and command[1] in _BUILDX_READ
+    ):
+        raise DockerCommandRefused(
+            "dockercli.elsewhere",
+            command=" ".join(command),
+            what=t(f"dockercli.elsewhere_what.{where}"),
+        )
     spec = SPECS.get(command, Spec())
     # Where the subcommand's own arguments start in what was typed.
     head = typed[: len(typed) - len(args)]
     parsed = parse_args(args, spec)
+    if any(name == "help" for name, _ in parsed.options):  # prints usage, runs nothing
+        argv = ("docker", *typed)
+        return Plan(typed, argv, argv, command)
     found = mounts(parsed) if command in (("run",), ("create",)) else []
-    if not allow_host_mount:
-        for mount in found:
-            if mount.kind != "bind":
-                continue
-            try:
-                path = host_path(mount.source, cwd)
-            except (OSError, ValueError):  # a NUL byte, a name too long
-                path = mount.source
-            if not inside(path, allowed_roots):
-                raise DockerCommandRefused(
-                    "dockercli.host_mount",
-                    spec=mount.spec,
-                    path=path,
-                    allowed=", ".join(allowed_roots) or "-",
-                )
+    if command in (("run",), ("create",)) and parsed.flag("", "use-api-socket"):
+        raise DockerCommandRefused(
+            "dockercli.engine_socket", spec="--use-api-socket", path="-"
+        )
+    for mount in found:
+        if mount.kind != "bind":
+            continue
+        try:
+            path = host_path(mount.source, cwd)
+        except (OSError, ValueError):  # a NUL byte, a name too long
+            path = mount.source
+        if is_engine_socket(path, engine_sockets):
+            raise DockerCommandRefused(
+                "dockercli.engine_socket", spec=mount.spec, path=path
+            )
+        if not allow_host and not inside(path, allowed_roots):
+            raise DockerCommandRefused(
+                "dockercli.host_mount",
+                spec=mount.spec,
+                path=path,
+                allowed=", ".join(allowed_roots) or "-",
+            )
+    access = [] if allow_host else host_access(command, parsed)
+    if access:
+        option, value, what = access[0]
+        raise DockerCommandRefused(
+            "dockercli.host_access",
+            option=f"{option} {value}".strip(),
+            what=t(f"dockercli.host_what.{what}", value=value),
+        )
+    loaded = _image_policy(command, parsed, cwd)
     token = ""
     labels: dict[str, str] = {}
     kind = LABELLED.get(command)
@@ -585,7 +854,7 @@ def plan(
             resources.LABEL_IMAGE: labels.pop(resources.LABEL_IMAGE),
             **labels,
         }
-    extra = label_args(kind or "", labels, commit=command == ("commit",))
+    extra = label_args(kind or "", labels, commit=command in _BY_CHANGE)
     argv = ("docker", *head, *extra, *args)
     shown_extra = extra[:2] + ([ELLIPSIS] if len(extra) > 2 else [])
     shown = ("docker", *head, *shown_extra, *args)
@@ -600,14 +869,24 @@ def plan(
         hidden_labels=max(len(labels) - 1, 0),
         removes=REMOVES.get(command, ""),
         targets=tuple(parsed.positionals) if command in REMOVES else (),
-        new_tags=tuple(_new_tags(command, parsed)),
+        new_tags=tuple(loaded or _new_tags(command, parsed)),
         volumes=tuple(m.source for m in found if m.kind == "volume"),
         attached_run=command == ("run",) and not parsed.flag("d", "detach"),
         auto_remove=command == ("run",) and parsed.flag("", "rm"),
         name=(parsed.values("", "name") or [""])[-1],
         command_token=token,
         labels=labels,
+        image=_run_image(command, parsed),
+        changes=tuple(changed(command, parsed)),
+        borrows=tuple(borrowed(command, parsed)),
     )
+
+
+def _run_image(command: tuple[str, ...], parsed: Parsed) -> str:
+    if command not in (("run",), ("create",)) or not parsed.positionals:
+        return ""
+    ref = parsed.positionals[0]
+    return "" if looks_like_id(ref) else full_tag(ref)
 
 
 _IMAGE_ID = re.compile(r"(sha256:)?[0-9a-f]{12,64}")

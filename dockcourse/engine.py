@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from .errors import CourseError
 from .text import t
 
 if TYPE_CHECKING:
@@ -36,16 +37,14 @@ CONNECT_TIMEOUT_S = 5.0
 CALL_TIMEOUT_S = 60.0
 
 
-class EngineUnavailable(Exception):
+class EngineUnavailable(CourseError):
     """No usable engine: ``kind`` says why, ``cause`` what happened, ``fix`` what to do."""
 
     KINDS = ("no_daemon", "permission", "too_old", "timeout", "tls", "other")
 
     def __init__(self, kind: str, cause: str, fix: str, endpoint: str = "") -> None:
-        super().__init__(f"{cause} — {fix}")
+        super().__init__(cause=cause, fix=fix)
         self.kind = kind
-        self.cause = cause
-        self.fix = fix
         self.endpoint = endpoint
 
     def _repr_markdown_(self) -> str:  # shown by Jupyter when a cell returns it
@@ -132,18 +131,54 @@ def resolve_endpoint(environ: Mapping[str, str] | None = None) -> Endpoint:
 
             tls = kwargs_from_env(environment=dict(env)).get("tls")
         return Endpoint(host, "DOCKER_HOST", tls)
-    name = env.get("DOCKER_CONTEXT", "").strip() or _current_context_name(env)
-    if name and name != "default":
-        return _context_endpoint(name, _config_dir(env))
+    name = current_context_name(env)
+    if name != "default":
+        return context_endpoint(name, env)
     default = WINDOWS_PIPE if sys.platform == "win32" else DEFAULT_SOCKET
     return Endpoint(default, "default")
 
 
-def _config_dir(env: Mapping[str, str]) -> str:
+# --- the CLI's contexts: the one reader of its store (``contexts`` builds on it) --------
+
+
+def config_dir(environ: Mapping[str, str] | None = None) -> str:
+    """``$DOCKER_CONFIG``, else ``~/.docker``: where the CLI keeps config and contexts."""
+    env = os.environ if environ is None else environ
     return env.get("DOCKER_CONFIG") or os.path.join(os.path.expanduser("~"), ".docker")
 
 
-def _context_endpoint(name: str, config_dir: str) -> Endpoint:
+def read_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The CLI's ``config.json`` (``{}`` when missing or unreadable)."""
+    import json
+
+    path = os.path.join(config_dir(environ), "config.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def context_id(name: str) -> str:
+    """The directory name of a context: the SHA-256 of its name (CLI and docker-py)."""
+    import hashlib
+
+    return hashlib.sha256(name.encode("utf-8")).hexdigest()
+
+
+def current_context_name(environ: Mapping[str, str] | None = None) -> str:
+    """The context the CLI would use: ``default`` when DOCKER_HOST is set, else
+    ``DOCKER_CONTEXT``, else ``currentContext`` in config.json, else ``default``."""
+    env = os.environ if environ is None else environ
+    if env.get("DOCKER_HOST", "").strip():
+        return "default"
+    current = read_config(env).get("currentContext")
+    in_file = current if isinstance(current, str) else ""
+    return env.get("DOCKER_CONTEXT", "").strip() or in_file or "default"
+
+
+def context_endpoint(name: str, environ: Mapping[str, str] | None = None) -> Endpoint:
     """Read a CLI context from its store, as the CLI does.
 
     The store is ``<config>/contexts/meta/<sha256(name)>/meta.json`` plus TLS material in
@@ -151,11 +186,11 @@ def _context_endpoint(name: str, config_dir: str) -> Endpoint:
     docker-py's ContextAPI, which consults ``os.environ`` instead of ``environ`` and, with
     no config.json, looks for the store in the working directory.
     """
-    import hashlib
     import json
 
-    digest = hashlib.sha256(name.encode()).hexdigest()
-    meta = os.path.join(config_dir, "contexts", "meta", digest, "meta.json")
+    store = os.path.join(config_dir(environ), "contexts")
+    digest = context_id(name)
+    meta = os.path.join(store, "meta", digest, "meta.json")
     try:
         with open(meta, encoding="utf-8") as f:
             data = json.load(f)
@@ -176,7 +211,7 @@ def _context_endpoint(name: str, config_dir: str) -> Endpoint:
             name,
         ) from exc
     tls = None
-    tls_dir = os.path.join(config_dir, "contexts", "tls", digest, "docker")
+    tls_dir = os.path.join(store, "tls", digest, "docker")
     if os.path.isdir(tls_dir):
         from docker.tls import TLSConfig
 
@@ -194,17 +229,6 @@ def _context_endpoint(name: str, config_dir: str) -> Endpoint:
         default = WINDOWS_PIPE if sys.platform == "win32" else DEFAULT_SOCKET
         return Endpoint(default, f"context {name}")
     return Endpoint(host, f"context {name}", tls)
-
-
-def _current_context_name(env: Mapping[str, str]) -> str:
-    import json
-
-    try:
-        with open(os.path.join(_config_dir(env), "config.json"), encoding="utf-8") as f:
-            name = json.load(f).get("currentContext", "")
-    except (OSError, ValueError):
-        return ""
-    return name if isinstance(name, str) else ""
 
 
 def _preflight_unix(endpoint: Endpoint, timeout_s: float) -> None:
@@ -324,7 +348,7 @@ def connect(
             server_api = str(probe.version(api_version=False).get("ApiVersion", "0"))
         finally:
             probe.close()
-    except Exception as exc:
+    except Exception as exc:  # classify() words every failure (unknown ones: "other")
         raise classify(exc, endpoint) from exc
     if not api_at_least(server_api):
         raise EngineUnavailable(
@@ -341,7 +365,7 @@ def connect(
             timeout=int(call_timeout_s),
             tls=endpoint.tls or False,
         )
-    except Exception as exc:
+    except Exception as exc:  # classify() words every failure (unknown ones: "other")
         raise classify(exc, endpoint) from exc
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .engine import call_timeout, normalize_arch
+from .errors import CourseError
 from .resources import (
     IMAGE_PREFIX,
     LABEL_CHAPTER,
@@ -67,13 +68,11 @@ PASSWD = "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexisten
 GROUP = "root:x:0:\nnobody:x:65534:\n"
 
 
-class ImageUnavailable(Exception):
+class ImageUnavailable(CourseError):
     """No course image could be found, pulled or built; ``fix`` says what to install."""
 
     def __init__(self, cause: str, fix: str) -> None:
-        super().__init__(f"{cause} — {fix}")
-        self.cause = cause
-        self.fix = fix
+        super().__init__(cause=cause, fix=fix)
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,11 @@
   from the engine's stats API (so it works on any engine, cgroup v1 or v2).
 - :func:`blkio_weight_warnings`: what the engine says to a block-I/O weight.
 
-Each returns JSON-able data (dicts, lists, numbers, strings) so that
-``Session.observe`` can record it for recorded mode; nothing here plots. Every
-container is labelled and removed however the call ends. Used by chapter 02.
+Each returns JSON-able data (dicts, lists, numbers, strings), never catalogue text, so
+that chapter 02's lesson steps (``lessons/ch02.py``) can record it for recorded mode;
+:func:`oom_note` and :func:`cpu_note` word what an engine left out when the data is
+shown. Nothing here plots. Every container is labelled and removed however the call
+ends.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
 
+from .commands import docker_run
 from .engine import call_timeout, product_of, resolve_endpoint
 from .resources import course_container
 from .text import aligned_lines, t
@@ -51,7 +54,9 @@ NS_CONTAINERS: dict[str, dict[str, Any]] = {
 }
 BUSY_LOOP = "while :; do :; done"
 #: A memory hog: ``tail`` keeps the "last line" of an endless stream without newlines.
-MEMORY_HOG = "tail /dev/zero"
+#: Run as the container's main process (no ``sh -c`` in front of it), so the process the
+#: kernel's OOM killer picks is the one whose end ``docker inspect`` reports.
+MEMORY_HOG = ["tail", "/dev/zero"]
 KEEP_ALIVE = ["sleep", "120"]
 #: The host reference for an engine this notebook cannot see: a container that shares
 #: every namespace Docker lets it share with the engine's host (a container always gets
@@ -301,12 +306,13 @@ def _proc_status(pid: int, proc_root: str) -> dict[str, str]:
 
 
 def _cmdline(pid: int, proc_root: str) -> list[str]:
-    """The process's argv; read again for up to a second while it is empty (a process
-    caught between runc's init and its ``exec`` has no command line yet)."""
-    for _ in range(20):
+    """The process's argv; read again for up to two seconds while it is empty or still
+    ``runc init`` (a process caught between runc's init and its ``exec``: on a busy
+    machine ``docker start`` may return before the container's command runs)."""
+    for _ in range(40):
         with open(f"{proc_root}/{pid}/cmdline", "rb") as f:
             raw = f.read()
-        if raw:
+        if raw and not raw.startswith(b"runc\0init"):
             break
         time.sleep(0.05)
     return [part.decode("utf-8", "replace") for part in raw.split(b"\0") if part]
@@ -431,41 +437,58 @@ def oom_kill(
     and return what ``docker inspect`` says: ``State`` and the limits in ``HostConfig``.
     """
     options = {"mem_limit": mem_limit, "memswap_limit": mem_limit}
-    command = ["sh", "-c", MEMORY_HOG]
+    command = list(MEMORY_HOG)
     with _running(
         client, image_ref, command, chapter=chapter, purpose="oom", **options
     ) as container:
         container.wait(timeout=timeout_s)
         found = client.api.inspect_container(container.id)
-    from .session import run_command_line
-
     state = found.get("State", {})
     host = found.get("HostConfig", {})
     name = str(found.get("Name", "")).lstrip("/")
-    line = run_command_line(image_ref, command, {"name": name, **options}, detach=True)
-    result: dict[str, Any] = {
+    return {
         "name": name,
-        "command": line.replace("docker run -d", "docker run"),
+        "command": docker_run(image_ref, command, {"name": name, **options}, rm=False),
+        "engine": product_of(client),
+        "engine_version": str(client.version().get("Version", "")),
         "State": {
             key: state.get(key) for key in ("Status", "OOMKilled", "ExitCode", "Error")
         },
         "HostConfig": {key: host.get(key) for key in ("Memory", "MemorySwap")},
     }
-    if oom_flag_missing(result):
-        result["note"] = t("plot.02.oom.engine_gap", engine=product_of(client))
-        print(result["note"])
-    return result
 
 
 def oom_flag_missing(result: Mapping[str, Any]) -> bool:
-    """Killed by SIGKILL (exit 137) under a memory limit, yet ``OOMKilled`` is false:
-    the engine does not report the kernel's OOM kill (Podman 4's compatible API)."""
+    """Killed by SIGKILL (exit 137) under a memory limit, yet ``OOMKilled`` is false.
+
+    That is all the data shows: a SIGKILL that the engine did not report as an OOM kill.
+    Podman 4.3 does not set ``OOMKilled``; Docker (cgroup v2 included) reports it when
+    the process killed is the container's main one, which :data:`MEMORY_HOG` is.
+    :func:`oom_note` words the case for the engine that ran it."""
     state, limits = result.get("State") or {}, result.get("HostConfig") or {}
     return (
         state.get("OOMKilled") is False
         and state.get("ExitCode") == 137
         and bool(limits.get("Memory"))
     )
+
+
+def oom_note(result: Mapping[str, Any]) -> str:
+    """What to make of :func:`oom_flag_missing` on the engine that ran it ("" when the
+    flag is there), from the catalogue: rendered when shown, never recorded."""
+    if not oom_flag_missing(result):
+        return ""
+    engine = str(result.get("engine") or "?")
+    key = "podman" if engine.lower().startswith("podman") else "other"
+    version = str(result.get("engine_version") or "")
+    return t(f"plot.02.oom.engine_gap.{key}", engine=f"{engine} {version}".strip())
+
+
+def cpu_note(usage: Mapping[str, Any]) -> str:
+    """What to make of :func:`throttling_missing` ("" when the counters are there)."""
+    if not throttling_missing(usage):
+        return ""
+    return t("plot.02.cpu.engine_gap", engine=str(usage.get("engine") or "?"))
 
 
 def throttling_missing(usage: Mapping[str, Any]) -> bool:
@@ -567,8 +590,6 @@ def sample_cpu(
     counters of the limited one (periods of 100 ms in which it hit its quota) and the
     ``docker run`` lines. Takes about ``samples`` seconds.
     """
-    from .session import run_command_line
-
     options = {"unlimited": {}, "limited": {"nano_cpus": int(cpus * 1e9)}}
     command = ["sh", "-c", BUSY_LOOP]
     collected: dict[str, list[dict[str, Any]]] = {key: [] for key in options}
@@ -619,7 +640,8 @@ def sample_cpu(
     start = min(reads) if reads else 0.0
     limited = collected["limited"]
     online = max((s["online_cpus"] for s in limited), default=0)
-    usage: dict[str, Any] = {
+    return {
+        "engine": product_of(client),
         "limit_cpus": cpus,
         "online_cpus": online,
         "series": {key: cpu_rates(collected[key], start) for key in options},
@@ -632,16 +654,10 @@ def sample_cpu(
             ),
         },
         "commands": {
-            key: run_command_line(image_ref, command, opts).replace(
-                "docker run --rm", "docker run -d"
-            )
+            key: docker_run(image_ref, command, opts, detach=True)
             for key, opts in options.items()
         },
     }
-    if throttling_missing(usage):
-        usage["note"] = t("plot.02.cpu.engine_gap", engine=product_of(client))
-        print(usage["note"])
-    return usage
 
 
 def _progress(total: int) -> Any:

@@ -4,21 +4,30 @@
   published figures (hollow, grey, with their citation), headline annotated.
 - :func:`plot_phases`: where a container's start-up time goes, phase by phase.
 - :func:`plot_disk`: disk used by N containers against N VMs as N grows.
+- :func:`plot_cpu_quota` (chapter 02), :func:`plot_build_cache` (chapter 04): one call
+  each, on the data of a lesson step.
 
 Every plot says whether it shows a live or a recorded run, with the run's provenance.
 Each takes ``ax=None`` (a new figure) or an Axes to draw into, and returns the Axes.
 matplotlib is imported when a plot is drawn, not when this module is imported. Used by
-chapters 01 and 03 and by ``dockcourse bench``.
+chapters 01, 03 and 07 and by ``dockcourse bench``.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .fonts import localized
+from .measure.describe import (
+    disk_label,
+    headline,
+    mode_label,
+    phase_label,
+    short_label,
+)
 from .measure.results import (
     CONTAINER_PHASES,
     CONTAINER_SERIES,
@@ -30,10 +39,13 @@ from .measure.results import (
     series_stats,
 )
 from .text import t
+from .units import human_bytes, human_seconds
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+    from .session import Session
 
 #: Published rows shown by default: one or two per rung of the ladder, not all 20.
 DEFAULT_PUBLISHED = (
@@ -50,21 +62,6 @@ DEFAULT_PUBLISHED = (
 )
 
 
-def short_label(series: str) -> str:
-    """The series' name on a plot ("container, --network none"), from the catalogue."""
-    return t(f"plot.series.{series}")
-
-
-def phase_label(phase: str) -> str:
-    """A container phase's name on a plot ("first output"), from the catalogue."""
-    return t(f"plot.phase.{phase.replace(' ', '_')}")
-
-
-def mode_label(results: Results) -> str:
-    """ "live" or "recorded", as the legends say it."""
-    return t("plot.mode.recorded" if results.mode == "recorded" else "plot.mode.live")
-
-
 LIVE_COLORS = {
     "process": "#1b9e77",
     "namespaces": "#66a61e",
@@ -76,69 +73,6 @@ LIVE_COLORS = {
 }
 PHASE_COLORS = ("#a6cee3", "#1f78b4", "#b2df8a", "#33a02c", "#fb9a99")
 PUBLISHED_COLOR = "#7f7f7f"
-
-
-def human_seconds(value: float) -> str:
-    """0.000012 → "12 µs", 0.29 → "290 ms", 2.2 → "2.2 s", 97 → "97 s"."""
-    for scale, unit in ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs")):
-        if value >= scale or unit == "µs":
-            number = value / scale
-            text = f"{number:.2g}" if number < 10 else f"{number:.0f}"
-            return f"{text} {unit}"
-    return f"{value:g} s"  # pragma: no cover
-
-
-def human_bytes(value: float) -> str:
-    for scale, unit in ((1024**3, "GiB"), (1024**2, "MiB"), (1024, "KiB")):
-        if abs(value) >= scale:
-            number = value / scale
-            return f"{number:.3g} {unit}" if number < 100 else f"{number:.0f} {unit}"
-    return f"{value:.0f} B"
-
-
-def headline(results: Results) -> str:
-    """The one sentence the spectrum is about, computed from the data."""
-    stats = {key: series_stats(results.samples(key)) for key in SERIES}
-    container = stats.get("container-none") or stats.get("container-bridge")
-    vm = stats.get("vm")
-    process = stats.get("process")
-    if container and vm:
-        ratio = vm.median_s / container.median_s
-        accel = results.vm_accel().upper() or "?"
-        kvm = _published_kvm_boot()
-        if accel == "TCG":
-            # Software emulation is not what a VM costs on real hardware: say so, and
-            # put the published KVM figure beside it.
-            return t(
-                "plot.headline.faster_tcg"
-                if ratio >= 1
-                else "plot.headline.slower_tcg",
-                container=human_seconds(container.median_s),
-                ratio=ratio if ratio >= 1 else 1 / ratio,
-                vm=human_seconds(vm.median_s),
-                kvm=human_seconds(kvm.high) if kvm else "?",
-                source=kvm.citation() if kvm else "?",
-            )
-        return t(
-            "plot.headline.faster" if ratio >= 1 else "plot.headline.slower",
-            container=human_seconds(container.median_s),
-            ratio=ratio if ratio >= 1 else 1 / ratio,
-            accel=accel,
-            vm=human_seconds(vm.median_s),
-        )
-    if container and process:
-        return t(
-            "plot.headline.vs_process",
-            container=human_seconds(container.median_s),
-            ratio=container.median_s / process.median_s,
-            process=human_seconds(process.median_s),
-        )
-    return t("plot.headline.none")
-
-
-def _published_kvm_boot() -> PublishedFigure | None:
-    """The published figure for a minimal VM booting to init on KVM (Firecracker's spec)."""
-    return next((f for f in load_published() if f.id == "firecracker_spec"), None)
 
 
 def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
@@ -220,8 +154,8 @@ def plot_startup(
     """Start-up time of every live series (each sample a dot, the median a bar) on one
     log axis, with published figures below them (hollow grey, citation beside them).
 
-    ``published=None`` shows a default selection of verified figures; ``[]`` none.
-    Used by chapter 01.
+    ``published=None`` shows a default selection of verified figures; ``()`` none
+    (chapter 01: its own three rungs; chapter 07 adds the published figures).
     """
     from matplotlib.lines import Line2D
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
@@ -333,7 +267,7 @@ def plot_startup(
     ax.set_xlabel(t("plot.startup.xlabel"))
     ax.grid(axis="x", which="major", color="#e0e0e0")
     ax.set_axisbelow(True)
-    _title(ax, t("plot.startup.title"), results, headline(results))
+    _title(ax, startup_title(results), results, headline(results))
     kind = mode_label(results)
     handles = [
         Line2D(
@@ -365,10 +299,15 @@ def plot_startup(
             label=t("plot.startup.legend_published"),
         ),
     ]
+    from matplotlib.transforms import ScaledTranslation
+
     ax.legend(
         handles=handles,
         loc="upper center",
-        bbox_to_anchor=(0.5, -0.09),
+        # below the axis title whatever the plot's height (3 rows in chapter 01)
+        bbox_to_anchor=(0.5, 0),
+        bbox_transform=ax.transAxes
+        + ScaledTranslation(0, -40 / 72, ax.figure.dpi_scale_trans),
         ncols=3,
         fontsize=8,
         frameon=False,
@@ -376,10 +315,30 @@ def plot_startup(
     return ax
 
 
+def startup_title(results: Results) -> str:
+    """ "Start-up time: process → container → VM": the rungs this run measured."""
+    rungs = [
+        rung
+        for rung, present in (
+            ("process", results.samples("process")),
+            ("namespaces", results.samples("namespaces")),
+            ("container", any(results.samples(k) for k in CONTAINER_SERIES)),
+            ("vm", results.samples("vm")),
+        )
+        if present
+    ]
+    if not rungs:
+        return t("plot.startup.title")
+    return t(
+        "plot.startup.title_rungs",
+        rungs=" → ".join(t(f"plot.startup.rung.{r}") for r in rungs),
+    )
+
+
 @localized
 def plot_phases(results: Results, *, ax: Axes | None = None) -> Axes:
     """Median time of each container phase (create, start, first output, exit,
-    remove), one stacked bar per container series. Used by chapter 01."""
+    remove), one stacked bar per container series. Used by chapter 07."""
     series = [key for key in CONTAINER_SERIES if results.samples(key)]
     ax = _axes(ax, (10, 2.2 + 0.8 * max(len(series), 1)))
     title = t("plot.phases.title")
@@ -483,36 +442,17 @@ def headline_phases(results: Results) -> str:
     return ""
 
 
+#: ``DiskPoint.kind`` → (colour, marker); a series of points that wrote is dashed.
 DISK_STYLES = {
-    "containers": ("#1f78b4", "-", "o"),
-    "VMs, linked clones": ("#fdae61", "-", "s"),
-    "VMs, full copies": ("#d95f02", "-", "^"),
+    "containers": ("#1f78b4", "o"),
+    "vm-linked": ("#fdae61", "s"),
+    "vm-full": ("#d95f02", "^"),
 }
-#: ``DiskPoint.what`` prefixes (data, as recorded) → their catalogue key.
-DISK_KINDS = {
-    "containers": "plot.disk.kind.containers",
-    "VMs, linked clones": "plot.disk.kind.linked",
-    "VMs, full copies": "plot.disk.kind.full",
-}
-_WROTE = ", each wrote "
 
 
-def disk_label(what: str) -> str:
-    """The legend text of a ``DiskPoint.what`` ("containers, each wrote 1 MiB")."""
-    for prefix, key in DISK_KINDS.items():
-        if what == prefix:
-            return t(key)
-        if what.startswith(prefix + _WROTE):
-            return t("plot.disk.wrote", kind=t(key), size=what[len(prefix + _WROTE) :])
-    return what
-
-
-def _disk_style(what: str) -> tuple[str, str, str]:
-    for prefix, style in DISK_STYLES.items():
-        if what.startswith(prefix):
-            color, _, marker = style
-            return color, ("--" if "wrote" in what else "-"), marker
-    return "#333333", ":", "x"
+def _disk_style(kind: str, wrote_bytes: int) -> tuple[str, str, str]:
+    color, marker = DISK_STYLES.get(kind, ("#333333", "x"))
+    return color, ("--" if wrote_bytes else "-"), marker
 
 
 @localized
@@ -530,9 +470,9 @@ def plot_disk(
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     ax = _axes(ax, (10, 5.5))
-    kinds: dict[str, dict[int, int]] = {}
+    kinds: dict[tuple[str, int], dict[int, int]] = {}
     for point in results.disk:  # a resumed run may repeat a point: the last wins
-        kinds.setdefault(point.what, {})[point.n] = point.total_bytes
+        kinds.setdefault(point.series, {})[point.n] = point.total_bytes
     if not kinds:
         ax.text(
             0.5,
@@ -541,16 +481,16 @@ def plot_disk(
             ha="center",
             transform=ax.transAxes,
         )
-    for what, by_n in kinds.items():
+    for (kind, wrote_bytes), by_n in kinds.items():
         values = sorted(by_n.items())
-        color, style, marker = _disk_style(what)
+        color, style, marker = _disk_style(kind, wrote_bytes)
         ax.plot(
             [n for n, _ in values],
             [b / 1024**2 for _, b in values],
             ls=style,
             color=color,
             marker=marker,
-            label=disk_label(what),
+            label=disk_label(kind, wrote_bytes),
         )
         n_last, b_last = values[-1]
         ax.annotate(
@@ -606,12 +546,16 @@ def plot_disk(
 def _disk_headline(results: Results) -> str:
     """ "20 containers: 2 MiB in all; 20 VMs: 330 MiB (170× more)", from the data."""
 
-    def at_max(what: str) -> tuple[int, int] | None:
-        found = [(p.n, p.total_bytes) for p in results.disk if p.what == what]
+    def at_max(kind: str) -> tuple[int, int] | None:
+        found = [
+            (p.n, p.total_bytes)
+            for p in results.disk
+            if p.kind == kind and not p.wrote_bytes
+        ]
         return max(found) if found else None
 
     containers = at_max("containers")
-    linked = at_max("VMs, linked clones")
+    linked = at_max("vm-linked")
     if containers and linked and containers[0] == linked[0]:
         # Linked clones are the fair comparison: they share the base disk as containers
         # share the image.
@@ -625,7 +569,7 @@ def _disk_headline(results: Results) -> str:
             vms=human_bytes(linked[1]),
             ratio=ratio if ratio >= 1 else 1 / ratio,
         )
-    vms = at_max("VMs, full copies")
+    vms = at_max("vm-full")
     if containers and vms and containers[0] == vms[0]:
         n = containers[0]
         return t(
@@ -645,7 +589,7 @@ def _disk_headline(results: Results) -> str:
 
 
 def save_all(results: Results, out_dir: Path) -> list[Path]:
-    """The three plots as PNG files (no pyplot state; for ``dockcourse bench``)."""
+    """Every plot of ``results`` as PNG files (no pyplot state; for ``dockcourse bench``)."""
     from matplotlib.figure import Figure
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -677,3 +621,61 @@ def save_all(results: Results, out_dir: Path) -> list[Path]:
         figure.savefig(out_dir / "density.png", dpi=110)
         written.append(out_dir / "density.png")
     return written
+
+
+# --- chapters 02 and 04: a lesson step's data, one call per plot -------------------
+
+
+@localized
+def plot_cpu_quota(
+    usage: Mapping[str, Any], course: Session, *, ax: Axes | None = None
+) -> Axes:
+    """Chapter 02: CPU use over time of two identical busy loops, one under ``--cpus``
+    (``lessons.ch02.cpu_usage``), with the limit as a dashed line; labelled live or
+    recorded."""
+    from .isolation import run_label
+
+    limit = usage["limit_cpus"]
+    ax = _axes(ax, (7.5, 4.0))
+    for key, series in usage["series"].items():
+        name = t(f"plot.02.cpu.{key}", limit=limit)
+        ax.plot(series["t_s"], series["cpus"], marker="o", label=name)
+    ax.axhline(limit, color="grey", ls="--", label=t("plot.02.cpu.limit", limit=limit))
+    ax.set(xlabel=t("plot.02.cpu.x"), ylabel=t("plot.02.cpu.y"), ylim=(0, 1.2))
+    ax.set_title(t("plot.02.cpu.title", limit=limit), loc="left", fontweight="bold")
+    ax.figure.suptitle(
+        run_label(course), x=0.01, ha="left", fontsize=8, color="dimgrey"
+    )
+    ax.legend(loc="lower right")
+    return ax
+
+
+@localized
+def plot_build_cache(
+    runs: Mapping[str, Mapping[str, Any]], course: Session, *, ax: Axes | None = None
+) -> Axes:
+    """Chapter 04: the time of each build of ``runs`` ({"cold"|"again"|"changed":
+    ``lessons.ch04.build``}), each bar labelled with its cache hits; labelled live or
+    recorded."""
+    from .recorded import provenance_label
+
+    where = (
+        t("plot.04.live")
+        if course.live
+        else provenance_label(course.provenance)
+        if course.provenance is not None
+        else "?"
+    )
+    ax = _axes(ax, (7.5, 3.6))
+    notes = [
+        t("plot.04.hits", hits=r["cache_hits"], steps=r["cacheable"])
+        for r in runs.values()
+    ]
+    bars = ax.bar(
+        [t(f"plot.04.{name}") for name in runs], [r["elapsed_s"] for r in runs.values()]
+    )
+    ax.bar_label(bars, labels=notes, fontsize=8)
+    ax.set_ylabel(t("plot.04.ylabel"))
+    ax.set_title(f"{t('plot.04.title')}\n{where}", fontsize=10)
+    ax.margins(y=0.25)
+    return ax

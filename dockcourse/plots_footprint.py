@@ -12,64 +12,36 @@ and the chapters.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .fonts import localized
+from .measure.describe import (
+    PER_ITERATIONS,
+    cpu_medians,
+    footprint_accel,
+    footprint_points,
+    kind_label,
+)
 from .measure.results import FootprintPoint, Results
-from .plots import _axes, _title, human_bytes, human_seconds
+from .plots import _axes, _title
 from .text import t
+from .units import human_bytes, human_seconds
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 KIND_COLORS = {"process": "#1b9e77", "container": "#1f78b4", "vm": "#d95f02"}
-PER_ITERATIONS = 100_000
 MIB = 1024**2
-
-
-def _points(
-    results: Results, metric: str, method: str | None = None
-) -> list[FootprintPoint]:
-    return [
-        p
-        for p in results.footprint
-        if p.metric == metric and (method is None or p.method == method)
-    ]
-
-
-def _accel(results: Results) -> str:
-    accels = {p.detail.get("accel", "") for p in results.footprint if p.kind == "vm"}
-    return "+".join(sorted(a.upper() for a in accels if a)) or "?"
-
-
-def kind_label(kind: str, results: Results | None = None) -> str:
-    if kind == "vm" and results is not None:
-        return t("plot.density.legend_vm", accel=_accel(results))
-    return t(f"measure.footprint.kind.{kind}")
 
 
 def memory_at_one(results: Results) -> list[FootprintPoint]:
     """N = 1 memory figures, host-side first, then the guest's own view of the VM."""
     order = {"process": 0, "container": 1, "vm": 2}
-    found = [p for p in _points(results, "memory_bytes") if p.n == 1]
+    found = [p for p in footprint_points(results, "memory_bytes") if p.n == 1]
     return sorted(
         found, key=lambda p: (order.get(p.kind, 9), p.method == "guest_meminfo")
     )
-
-
-def cpu_per_iterations(point: FootprintPoint) -> float:
-    """Seconds per ``PER_ITERATIONS`` loop iterations (loop sizes differ by kind)."""
-    loops = int(point.detail.get("loops") or PER_ITERATIONS)
-    return point.value * PER_ITERATIONS / loops
-
-
-def cpu_medians(results: Results) -> dict[str, float]:
-    by_kind: dict[str, list[float]] = {}
-    for p in _points(results, "cpu_loop_s"):
-        by_kind.setdefault(p.kind, []).append(cpu_per_iterations(p))
-    return {k: statistics.median(v) for k, v in by_kind.items()}
 
 
 def headline_memory(results: Results) -> str:
@@ -82,7 +54,11 @@ def headline_memory(results: Results) -> str:
         container=human_bytes(host["container"].value),
         process=human_bytes(host["process"].value),
         vm=human_bytes(host["vm"].value),
-        accel=_accel(results),
+        # the accelerator that ran, "TCG, software emulation" under TCG (issue 13)
+        accel=", ".join(
+            t(f"measure.accel.{a.lower()}") if a in ("KVM", "TCG") else a
+            for a in footprint_accel(results).split("+")
+        ),
     )
 
 
@@ -158,7 +134,7 @@ def plot_density(results: Results, *, axes: Sequence[Axes] | None = None) -> lis
         for kind in ("process", "container", "vm"):
             found = sorted(
                 (p.n, p.value)
-                for p in _points(results, metric)
+                for p in footprint_points(results, metric)
                 if p.kind == kind and p.method != "guest_meminfo"
             )
             if not found:
@@ -216,7 +192,8 @@ def plot_cpu(results: Results, *, ax: Axes | None = None) -> Axes:
     ax.set_xscale("log")
     ax.set_xlim(min(medians.values()) / 2, max(medians.values()) * 8)
     runs = max(
-        sum(1 for p in _points(results, "cpu_loop_s") if p.kind == k) for k in kinds
+        sum(1 for p in footprint_points(results, "cpu_loop_s") if p.kind == k)
+        for k in kinds
     )
     ax.set_xlabel(t("plot.cpu.xlabel", runs=runs, per=f"{PER_ITERATIONS:,}"))
     _title(ax, t("plot.cpu.title"), results, headline_cpu(results))

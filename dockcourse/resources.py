@@ -16,14 +16,15 @@ import secrets
 import socket
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from .errors import CourseError
 
 if TYPE_CHECKING:
     import docker
     from docker.models.containers import Container
-    from docker.models.networks import Network
     from docker.models.volumes import Volume
 
 LABEL_COURSE = "io.dockcourse.course"
@@ -155,11 +156,6 @@ def repo_tags(image: dict[str, Any]) -> list[str]:
     ``<none>``."""
     tags = [normalize_ref(str(tag)) for tag in image.get("RepoTags") or []]
     return [tag for tag in tags if tag and not tag.startswith("<none>")]
-
-
-def same_ref(a: str, b: str) -> bool:
-    """Whether two references name the same image (``docker.io/x:1`` is ``x:1``)."""
-    return normalize_ref(a) == normalize_ref(b)
 
 
 def full_image_id(image_id: str) -> str:
@@ -452,7 +448,7 @@ class RunResult:
     oom_killed: bool = False
 
 
-class ContainerTimeout(Exception):
+class ContainerTimeout(CourseError):
     """A course container ran longer than its timeout (it was removed)."""
 
 
@@ -495,7 +491,7 @@ def run(
     )
 
 
-class NameTaken(Exception):
+class NameTaken(CourseError):
     """A resource with that name exists already (perhaps the learner's): not reused."""
 
 
@@ -550,19 +546,3 @@ def course_volume(
                     client.api.remove_volume(name, force=True)
             except docker.errors.NotFound:
                 pass
-
-
-@contextmanager
-def course_network(
-    client: docker.DockerClient, *, chapter: str, name: str | None = None, **kwargs: Any
-) -> Iterator[Network]:
-    """A labelled network, removed at the end of the block."""
-    import docker.errors
-
-    name = name or new_name(chapter, "n")
-    network = client.networks.create(name, labels=labels(chapter), **kwargs)
-    try:
-        yield network
-    finally:
-        with suppress(docker.errors.NotFound):
-            client.api.remove_network(network.id)

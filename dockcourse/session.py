@@ -8,19 +8,22 @@ exists, prints one status banner and returns the :class:`Session` the chapter us
 from __future__ import annotations
 
 import atexit
+import functools
+import json
 import os
 import re
 import secrets
-import shlex
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from . import recorded, resources, scratch, transcripts
 from ._version import __version__
+from .commands import docker_run
 from .engine import EngineInfo, EngineUnavailable, connect, describe_source, engine_info
+from .errors import CourseError
 from .fonts import use_for_notebook
 from .images import ImageUnavailable, course_image_ref, ensure_course_image
 from .text import set_language, t
@@ -37,11 +40,11 @@ NOTE_MARK = "  ↳ "
 MODES = ("auto", "live", "recorded")
 
 
-class RecordedMode(Exception):
+class RecordedMode(CourseError):
     """An action that needs an engine was asked for in recorded mode."""
 
 
-class VolumeRefused(Exception):
+class VolumeRefused(CourseError):
     """A mount names a volume the course did not make (or none at all): not mounted,
     because ``docker run -v NAME:/path`` would quietly create an unlabelled volume that
     the course could never clean, or hand the course a volume that is not its own."""
@@ -219,7 +222,7 @@ class Session:
         """
         cmd = shell_argv(command)
         image = kwargs.pop("image", self.image_ref or course_image_ref())
-        line = run_command_line(image, cmd, kwargs)
+        line = docker_run(image, cmd, kwargs)
         unseen = self._binds_unseen(kwargs) if self.live else []
         refused = ""
         if self.live and not unseen:
@@ -279,7 +282,9 @@ class Session:
                     transcripts.recall_value(self.chapter, key)
                 )
                 return refused
-            transcripts.remember_value(self.chapter, key, self._to_record(value))
+            transcripts.remember_value(
+                self.chapter, key, self._to_record(recorded.to_data(value))
+            )
             return value
         recalled: T = self._from_record(transcripts.recall_value(self.chapter, key))
         if self.live:
@@ -311,7 +316,7 @@ class Session:
         in ``run``. In recorded mode it prints the command and does nothing."""
         cmd = shell_argv(command)
         image = kwargs.pop("image", self.image_ref or course_image_ref())
-        line = run_command_line(image, cmd, {"name": name, **kwargs}, detach=True)
+        line = docker_run(image, cmd, {"name": name, **kwargs}, detach=True)
         if show:
             print(f"$ {line}")
         if not self.live:
@@ -432,60 +437,6 @@ def shell_argv(command: str | Sequence[str]) -> list[str]:
     return ["sh", "-c", command] if isinstance(command, str) else list(command)
 
 
-def command_line(argv: Sequence[str]) -> str:
-    """How a learner would type ``argv`` in a shell."""
-    return " ".join(shlex.quote(a) for a in argv)
-
-
-#: SDK keyword -> how ``docker run`` spells it (the ones the chapters use).
-_RUN_FLAGS = {
-    "network_mode": "--network",
-    "hostname": "--hostname",
-    "mem_limit": "--memory",
-    "memswap_limit": "--memory-swap",
-    "nano_cpus": "--cpus",
-    "pid_mode": "--pid",
-    "user": "--user",
-    "working_dir": "--workdir",
-    "entrypoint": "--entrypoint",
-    "userns_mode": "--userns",
-    "ipc_mode": "--ipc",
-    "uts_mode": "--uts",
-    "read_only": "--read-only",
-    "cap_add": "--cap-add",
-    "environment": "--env",
-    "volumes": "--volume",
-}
-
-
-def run_command_line(
-    image: str, command: Sequence[str], options: dict[str, Any], *, detach: bool = False
-) -> str:
-    """The ``docker run --rm`` line equivalent to a ``Session.run`` call (labels omitted);
-    ``docker run -d`` with ``detach`` (``Session.start``)."""
-    argv = ["docker", "run", "-d" if detach else "--rm"]
-    for key, value in options.items():
-        flag = _RUN_FLAGS.get(key)
-        if flag is None:
-            argv.append(f"--{key.replace('_', '-')}={value}")
-        elif value is True:
-            argv.append(flag)
-        elif key == "nano_cpus":
-            argv.append(f"{flag}={int(value) / 1e9:g}")
-        elif isinstance(value, dict) and key == "volumes":
-            for source, spec in value.items():
-                bind = spec.get("bind", spec) if isinstance(spec, dict) else spec
-                mode = spec.get("mode", "rw") if isinstance(spec, dict) else "rw"
-                argv += [flag, f"{source}:{bind}" + (":ro" if mode == "ro" else "")]
-        elif isinstance(value, dict):
-            argv += [part for k, v in value.items() for part in (flag, f"{k}={v}")]
-        elif isinstance(value, (list, tuple)):
-            argv += [part for v in value for part in (flag, str(v))]
-        else:
-            argv.append(f"{flag}={value}")
-    return command_line([*argv, image, *command])
-
-
 #: The process whose exit removes its session's resources (registered once, by setup()).
 _exit_cleanup_pid: int | None = None
 EXIT_CLEANUP_TIMEOUT_S = 10.0
@@ -604,7 +555,7 @@ def setup(
         session.provenance = transcripts.chapter_provenance(chapter)
         if session.provenance is None:
             try:
-                session.provenance, _ = recorded.load("engine")
+                session.provenance = recorded.load(recorded.ENGINE).provenance
             except recorded.RecordingMissing as exc:
                 session.notes.append(str(exc))
     if font_hint:
@@ -614,4 +565,87 @@ def setup(
     from .cli_magic import register_magic  # %docker in the notebook (the layer above)
 
     register_magic(session)
+    _explain_engine_faults()
     return session
+
+
+def engine_lost_message(exc: BaseException) -> str:
+    """What a learner reads when the engine stopped answering in the middle of a cell (it
+    was restarted, Docker Desktop quit, the socket went away): what happened and what to
+    do, never a traceback. Nothing the course made is lost: the engine keeps it."""
+    detail = str(exc).strip().splitlines()
+    return t(
+        "session.engine_lost", error=detail[-1][-160:] if detail else type(exc).__name__
+    )
+
+
+def _explain_engine_faults() -> None:
+    """In a notebook, a cell whose engine connection broke prints
+    :func:`engine_lost_message` instead of a traceback (the next run of the cell, once
+    the engine is back, goes on: the client reconnects by itself)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    import requests
+
+    def explain(
+        _shell: Any, _etype: Any, value: BaseException, _tb: Any, tb_offset: Any = None
+    ) -> list[str]:
+        print(engine_lost_message(value))
+        return []
+
+    shell.set_custom_exc((requests.exceptions.ConnectionError,), explain)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def step_key(name: str, args: Sequence[Any], kwargs: dict[str, Any]) -> str:
+    """The recording key of a lesson step: its name and what was asked, as the learner
+    would read it (``container(network='none', runs=5)``), the same in every language."""
+    shown = [json.dumps(a, sort_keys=True, ensure_ascii=False) for a in args]
+    shown += [
+        f"{k}={json.dumps(v, sort_keys=True, ensure_ascii=False)}"
+        for k, v in sorted(kwargs.items())
+    ]
+    return f"{name}({', '.join(shown)})"
+
+
+def step(
+    *, shared_files: bool = False
+) -> Callable[
+    [Callable[Concatenate[Session, P], R]], Callable[Concatenate[Session, P], R]
+]:
+    """A lesson step: what a cell asks of the engine, recorded live and replayed in
+    recorded mode, keyed by the step's name and its arguments (never by a lambda).
+
+    The decorated function takes the session first and returns JSON-able *data* (numbers,
+    strings from the engine, lists and dicts of them), never catalogue text: a recording
+    is rendered in the reader's language when it is shown. ``shared_files`` as in
+    :meth:`Session.observe`::
+
+        @step()
+        def namespaces(course: Session) -> dict[str, Any]: ...
+
+        ns = isolation.namespaces(course)      # the notebook cell
+    """
+
+    def decorate(
+        fn: Callable[Concatenate[Session, P], R],
+    ) -> Callable[Concatenate[Session, P], R]:
+        @functools.wraps(fn)
+        def run_step(course: Session, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            # this session's tag and scratch folder as tokens, as in recorded values
+            key = course._to_record(step_key(fn.__name__, args, dict(kwargs)))
+            return course.observe(
+                key, lambda: fn(course, *args, **kwargs), shared_files=shared_files
+            )
+
+        return run_step
+
+    return decorate

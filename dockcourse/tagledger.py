@@ -1,7 +1,8 @@
 """The tags the course made with the learner's own names, so cleanup can untag them.
 
-``%docker tag busybox myapp:1``, ``%docker build -t myapp:1 .`` and ``%docker commit c
-myapp:1`` make a tag that no label can mark (a tag is a name, and the image it names
+``%docker tag busybox myapp:1``, ``%docker build -t myapp:1 .``, ``%docker commit c
+myapp:1``, ``import``, ``pull``, ``load`` (and a ``run`` that pulls its image) make a tag
+that no label can mark (a tag is a name, and the image it names
 may be the course image or anyone's). Each such tag is written here, with the image ID
 it named and the labels of :func:`resources.labels` (session, chapter, host, process),
 in one JSON-lines file in the user's cache folder. Cleanup (``resources.clean``: the
@@ -67,9 +68,23 @@ def _read(f: IO[str]) -> list[dict[str, Any]]:
     return entries
 
 
-def record(tag: str, image_id: str, chapter: str, path: Path | None = None) -> None:
-    """Remember that this session made ``tag`` for the image ``image_id``."""
-    entry = {"tag": tag, "image_id": image_id, **resources.labels(chapter)}
+#: Commands whose image the course made itself (with its labels), not only named.
+BUILT_BY = frozenset({"build", "commit", "import"})
+
+
+def record(
+    tag: str,
+    image_id: str,
+    chapter: str,
+    path: Path | None = None,
+    *,
+    made_by: str = "",
+) -> None:
+    """Remember that this session made ``tag`` for the image ``image_id``; ``made_by`` is
+    the command (``build``, ``commit``, ``import``, ``tag``, ``pull``, ``load``)."""
+    entry = {
+        "tag": tag, "image_id": image_id, "made_by": made_by, **resources.labels(chapter)
+    }  # fmt: skip
     with _locked(path or ledger_path()) as f:
         f.seek(0, os.SEEK_END)
         f.write(json.dumps(entry) + "\n")
@@ -86,7 +101,11 @@ def owned(path: Path | None = None) -> list[resources.Owned]:
 
 
 def _as_owned(entry: dict[str, Any]) -> resources.Owned:
-    labels = {str(k): str(v) for k, v in entry.items() if k not in ("tag", "image_id")}
+    labels = {
+        str(k): str(v)
+        for k, v in entry.items()
+        if k not in ("tag", "image_id", "made_by")
+    }
     labels[_IMAGE] = str(entry.get("image_id", ""))
     return resources.Owned(KIND, str(entry.get("image_id", "")), entry["tag"], labels)
 
@@ -152,7 +171,11 @@ def untag(
                     results.append(resources.Removal(item, False, "dry run"))
                 continue
             if not names_it:
-                continue  # gone, or moved by someone: not the course's any more
+                # Gone, or moved: not the course's any more; but a build the course
+                # made, left without a name by its own rebuild, goes (issue: a rebuilt
+                # capstone image must not stay behind, dangling, forever).
+                _remove_replaced_build(client, entry, item, results)
+                continue
             try:
                 client.api.remove_image(item.name, noprune=False)
                 results.append(resources.Removal(item, True))
@@ -167,3 +190,36 @@ def untag(
         f.truncate()
         f.writelines(json.dumps(entry) + "\n" for entry in keep)
     return results
+
+
+def _remove_replaced_build(
+    client: docker.DockerClient,
+    entry: dict[str, Any],
+    item: resources.Owned,
+    results: list[resources.Removal],
+) -> None:
+    """Remove the image ``entry`` recorded when the course built it (``made_by`` build or
+    commit: it carries the course's image labels and this session's), it is still there
+    and nothing names it any more: the course's own rebuild moved its tag. Anything else
+    (a learner's image, one still tagged, one a container uses) stays."""
+    import docker.errors
+
+    if entry.get("made_by") not in BUILT_BY or not item.id:
+        return
+    try:
+        found = client.api.inspect_image(item.id)
+    except docker.errors.NotFound:
+        return
+    labels = (found.get("Config") or {}).get("Labels") or {}
+    tags = [t for t in found.get("RepoTags") or [] if t != "<none>:<none>"]
+    ours = (
+        labels.get(resources.LABEL_IMAGE) == "true"
+        and labels.get(resources.LABEL_SESSION) == item.session
+    )
+    if tags or not ours:
+        return
+    try:
+        client.api.remove_image(item.id, noprune=False)
+        results.append(resources.Removal(item, True))
+    except docker.errors.APIError as exc:  # a container still uses it: say so
+        results.append(resources.Removal(item, False, str(exc.explanation or exc)))

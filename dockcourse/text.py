@@ -77,13 +77,24 @@ def catalogue(lang: str) -> dict[str, str]:
     return merged
 
 
+class Text(str):
+    """A sentence ``t`` rendered, which remembers its ``key`` and ``fields``: a recording
+    keeps those (``recorded.to_data``), never the sentence, and renders them again in the
+    reader's language when it is shown."""
+
+    key: str
+    fields: dict[str, object]
+
+
 def t(key: str, /, lang: str | None = None, **fields: object) -> str:
     """The sentence for ``key`` in the current language, with ``fields`` filled in."""
     lang = lang or current_language()
     template = catalogue(lang).get(key) or catalogue(_DEFAULT).get(key)
     if template is None:
         raise KeyError(f"no text for {key!r} in the {_DEFAULT} catalogue")
-    return template.format(**fields) if fields else template
+    said = Text(template.format(**fields) if fields else template)
+    said.key, said.fields = key, dict(fields)
+    return said
 
 
 def aligned_lines(rows: Sequence[Sequence[str]], gap: str = "  ") -> list[str]:

@@ -2,11 +2,16 @@
 """Re-execute the course notebooks on the live engine and store their outputs.
 
 This is the one way stored outputs are made (never by hand): nbval compares against them.
-The same run records what every ``Session.run`` printed, with the engine's provenance, as
-the recorded dataset that recorded mode (Binder) shows: ``dockcourse/data/recorded/``.
+The same run records what every ``Session.run``, ``Session.observe`` and lesson step
+(``session.step``) did, with the engine's provenance, as the recordings ``chapter-NN`` that
+recorded mode (Binder) shows, written with ``recorded.save`` (the writer ``dockcourse
+record`` uses) into ``dockcourse/data/recorded/``.
 
     .venv/bin/python scripts/execute_notebooks.py            # every notebook
     .venv/bin/python scripts/execute_notebooks.py notebooks/en/00_start_here.ipynb
+    # one notebook, stored and recorded elsewhere (a trial run):
+    .venv/bin/python scripts/execute_notebooks.py notebooks/en/00_start_here.ipynb \\
+        --out /tmp/executed --record-into /tmp/recorded
 
 Exercise cells are stored empty (``tests/solutions_inject.py``): each chapter runs twice,
 first with the official answers injected (tests/solutions.json), only so that what they do
@@ -24,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import contextlib
 import copy
 import io
 import os
@@ -43,8 +47,10 @@ sys.path.insert(0, str(ROOT))
 from tests import solutions_inject as exercises  # noqa: E402
 
 CELL_TIMEOUT_S = 120
-#: 100 dpi keeps the plots' smallest annotations (7.5 pt) about 10 px high: readable.
-PLOT_DPI = 100
+#: 72 dpi keeps the plots' smallest annotations (7.5 pt) 7.5 px high (still readable at
+#: the size JupyterLab shows them) and the course's 18 notebooks under half the size the
+#: 14 of them once had (issue 10); a learner's own run draws at matplotlib's 100 dpi.
+PLOT_DPI = 72
 #: A plot has a few hundred colours, mostly antialiasing shades. An octree palette of 256
 #: keeps every colour within 15/255 of the original (nothing a reader can see; median cut
 #: merges the series' colours at 128) and stores about a quarter of the RGBA PNG's bytes.
@@ -230,11 +236,24 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument(
-        "--no-record", action="store_true", help="do not update the recorded dataset"
+        "--no-record", action="store_true", help="do not write the chapters' recordings"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="write the executed notebooks here (as <edition>/<name>.ipynb) instead of "
+        "in place",
+    )
+    parser.add_argument(
+        "--record-into",
+        type=Path,
+        default=None,
+        help="write the recordings here instead of dockcourse/data/recorded/",
     )
     args = parser.parse_args()
     from dockcourse import recorded, transcripts
-    from dockcourse.engine import connect
+    from dockcourse.engine import connect, engine_info
     from dockcourse.images import ensure_image
     from dockcourse.resources import list_owned
 
@@ -260,26 +279,25 @@ def main() -> int:
                 print(f"{path.name}: exercise cells emptied: {', '.join(emptied)}")
             execute(nb, path)
             lean(nb)
-            nbformat.write(nb, path)
-            print(f"{path.relative_to(ROOT)}: {time.perf_counter() - start:.1f} s")
+            target = (
+                path if args.out is None else args.out / path.parent.name / path.name
+            )
+            target.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, target)
+            print(f"{_shown(target)}: {time.perf_counter() - start:.1f} s")
         if not args.no_record:
-            provenance = recorded.provenance_now(client)
-            existing: dict[str, object] = {}
-            with contextlib.suppress(recorded.RecordingMissing):
-                _, existing = recorded.load("runs")
-            # Each chapter keeps the provenance of the run that recorded it.
-            fresh = {
-                chapter: {"provenance": provenance.as_dict(), **entries}
-                for chapter, entries in transcripts.collect(str(runs_file)).items()
-            }
-            merged = {**existing, **fresh}
-            print(
-                "recorded:", recorded.save("runs", provenance, merged).relative_to(ROOT)
+            # One recording per chapter, with the provenance of this run; the chapters
+            # not run here keep theirs. Both editions record into the same chapter (the
+            # values are data, the same in every language): the last run wins.
+            engine = engine_info(client)
+            provenance = recorded.provenance_now(
+                engine, recorded_by="execute_notebooks"
             )
-            print(
-                "recorded:",
-                recorded.record_engine(client, provenance).relative_to(ROOT),
-            )
+            found = transcripts.collect(runs_file)
+            for written in transcripts.save(found, provenance, args.record_into):
+                print("recorded:", _shown(written))
+            engine_file = recorded.record_engine(engine, provenance, args.record_into)
+            print("recorded:", _shown(engine_file))
     left = [o for o in list_owned(client) if (o.kind, o.id) not in before]
     for item in left:
         print(
@@ -287,6 +305,10 @@ def main() -> int:
             file=sys.stderr,
         )
     return 1 if left else 0
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 if __name__ == "__main__":

@@ -221,7 +221,9 @@ def run_chapters(
         if user != "root":
             home = pwd.getpwnam(user).pw_dir
             keep = {
-                k: v for k, v in env.items() if k.startswith(("DOCKER_", "DOCKCOURSE_"))
+                k: v
+                for k, v in env.items()
+                if k.startswith(("DOCKER_", "DOCKCOURSE_", "PYTEST_ADDOPTS"))
             }
             argv = [
                 "runuser",

@@ -8,10 +8,12 @@ Each chapter's checks live in ``checks/chNN.py``; their texts are in the catalog
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .. import progress
 from ..text import t
 
 if TYPE_CHECKING:
@@ -75,15 +77,19 @@ def failed(detail: str, hint: str) -> Verdict:
 def run_check(
     session: Session, what: str, inspect: Callable[[docker.DockerClient], Verdict]
 ) -> Verdict:
-    """``inspect(client)`` on the live engine; in recorded mode, say what it would check."""
+    """``inspect(client)`` on the live engine; in recorded mode, say what it would check.
+    A live verdict is noted in the learner's progress record (:mod:`..progress`) under
+    the name of the ``check_*`` function that called this one."""
     if session.client is None:
         return Verdict("recorded", what)
     import docker.errors
 
     try:
-        return inspect(session.client)
+        verdict = inspect(session.client)
     except docker.errors.DockerException as exc:
-        return failed(
+        verdict = failed(
             t("check.engine_error", error=str(exc).splitlines()[0][:200]),
             t("check.engine_error_hint"),
         )
+    progress.record(session.chapter, sys._getframe(1).f_code.co_name, verdict.passed)
+    return verdict

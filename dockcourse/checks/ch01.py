@@ -12,9 +12,11 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from ..plots import human_bytes
+from ..lessons.ch01 import describe_layer
+from ..lessons.ch01 import read_layer as writable_layer
 from ..resources import LABEL_CHAPTER, LABEL_COURSE
 from ..text import t
+from ..units import human_bytes
 from . import Verdict, failed, passed, run_check
 
 if TYPE_CHECKING:
@@ -22,10 +24,23 @@ if TYPE_CHECKING:
 
     from ..session import Session
 
+__all__ = [
+    "check_shared",
+    "check_writer",
+    "describe_layer",
+    "inspect_shared",
+    "inspect_writer",
+    "shared_prefix",
+    "writable_layer",
+]
+
 CHAPTER = "01"
-SHARED_PREFIX = "dockcourse-01-ex-"
+#: The exercises' names are this session's (``course.name``), so that two notebooks on
+#: one engine never collide: ``EX-1``… ``EX-3`` and ``WRITER``, printed by the cell
+#: above the exercises (``EX = course.name("ex")``, ``WRITER = course.name("writer")``).
+EX_PURPOSE = "ex"
 SHARED_COUNT = 3
-WRITER = "dockcourse-01-writer"
+WRITER_PURPOSE = "writer"
 WRITE_BYTES = 5 * 1024 * 1024
 #: A fresh container's layer holds a few files the runtime made (if any): far below this.
 SMALL_BYTES = 1024 * 1024
@@ -52,37 +67,9 @@ def _is_course(entry: dict[str, Any]) -> bool:
     return found.get(LABEL_COURSE) == "true" and found.get(LABEL_CHAPTER) == CHAPTER
 
 
-def writable_layer(client: docker.DockerClient, name: str) -> dict[str, Any]:
-    """What ``docker ps --size --filter name=NAME`` and ``docker image inspect`` say:
-    the container's writable layer (``SizeRw``) and its image, which is shared."""
-    entry = next(e for e in _listed(client, name) if _name(e) == name)
-    image = client.api.inspect_image(entry["ImageID"])
-    tags = image.get("RepoTags") or [entry["ImageID"][:19]]
-    return {
-        "name": name,
-        "state": entry.get("State", ""),
-        "size_rw": int(entry.get("SizeRw") or 0),
-        "size_root_fs": int(entry.get("SizeRootFs") or 0),
-        "image": tags[0],
-        "image_id": entry["ImageID"][7:19],
-        "image_bytes": int(image.get("Size", 0)),
-    }
-
-
-def describe_layer(layer: dict[str, Any]) -> str:
-    """One line for a notebook: the container's own bytes against the shared image."""
-    return t(
-        "check.01.layer",
-        name=layer["name"],
-        rw=human_bytes(layer["size_rw"]),
-        image=layer["image"],
-        image_size=human_bytes(layer["image_bytes"]),
-    )
-
-
 def inspect_shared(
     client: docker.DockerClient,
-    prefix: str = SHARED_PREFIX,
+    prefix: str,
     count: int = SHARED_COUNT,
     image_ref: str | None = None,
 ) -> Verdict:
@@ -135,18 +122,24 @@ def inspect_shared(
     return passed(detail)
 
 
+def shared_prefix(session: Session) -> str:
+    """``EX + "-"``: the exercise's three containers are ``EX-1``, ``EX-2``, ``EX-3``."""
+    return session.name(EX_PURPOSE) + "-"
+
+
 def check_shared(session: Session) -> Verdict:
-    """Three running ``dockcourse-01-ex-*`` containers that share the course image."""
+    """Three running ``EX-*`` containers that share the course image."""
+    prefix = shared_prefix(session)
     return run_check(
         session,
-        t("check.01.shared.what", count=SHARED_COUNT, prefix=SHARED_PREFIX),
-        inspect_shared,
+        t("check.01.shared.what", count=SHARED_COUNT, prefix=prefix),
+        lambda client: inspect_shared(client, prefix),
     )
 
 
 def inspect_writer(
     client: docker.DockerClient,
-    name: str = WRITER,
+    name: str,
     wait_s: float = WRITE_WAIT_S,
 ) -> Verdict:
     hint = t("check.01.writer.hint", name=name)
@@ -190,9 +183,10 @@ def inspect_writer(
 
 
 def check_writer(session: Session) -> Verdict:
-    """``dockcourse-01-writer`` wrote 5 MiB, and its writable layer grew by as much."""
+    """``WRITER`` wrote 5 MiB, and its writable layer grew by as much."""
+    name = session.name(WRITER_PURPOSE)
     return run_check(
         session,
-        t("check.01.writer.what", name=WRITER, size=human_bytes(WRITE_BYTES)),
-        inspect_writer,
+        t("check.01.writer.what", name=name, size=human_bytes(WRITE_BYTES)),
+        lambda client: inspect_writer(client, name),
     )

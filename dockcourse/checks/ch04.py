@@ -1,4 +1,9 @@
-"""Exercise checks of chapter 04 (Dockerfile): each inspects the real engine."""
+"""Exercise checks of chapter 04 (Dockerfile): each inspects the real engine.
+
+The images are this session's (``Session.image_name``: ``dockcourse/ch04-hello:TAG``…),
+printed by a cell before the exercises, so two notebooks on one engine never build over
+each other's; an image built in a Terminal with that name passes too.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..builds import build
+from ..commands import docker_run
 from ..resources import run
 from ..text import t
 from . import Verdict, failed, inspected, passed, run_check
@@ -16,9 +22,10 @@ if TYPE_CHECKING:
     from ..session import Session
 
 CHAPTER = "04"
-HELLO = "dockcourse/ch04-hello:1"
-GREET = "dockcourse/ch04-greet:1"
-ORDER = "dockcourse/ch04-order:1"
+#: The exercises' images, as purposes of ``Session.image_name``.
+HELLO = "hello"
+GREET = "greet"
+ORDER = "order"
 
 
 def _config(client: docker.DockerClient, ref: str) -> dict[str, Any] | None:
@@ -31,10 +38,12 @@ def _run(client: docker.DockerClient, ref: str, args: Sequence[str]) -> tuple[in
     return result.exit_code, result.output.strip()
 
 
-def inspect_hello(client: docker.DockerClient, ref: str = HELLO) -> Verdict:
+def inspect_hello(client: docker.DockerClient, ref: str) -> Verdict:
     config = _config(client, ref)
     if config is None:
-        return failed(t("check.04.missing", ref=ref), t("check.04.hello.missing_hint"))
+        return failed(
+            t("check.04.missing", ref=ref), t("check.04.hello.missing_hint", ref=ref)
+        )
     code, output = _run(client, ref, [])
     if code != 0 or output != "hello":
         return failed(
@@ -45,15 +54,23 @@ def inspect_hello(client: docker.DockerClient, ref: str = HELLO) -> Verdict:
     return passed(t("check.04.hello.ok", ref=ref, cmd=config.get("Cmd")))
 
 
-def check_hello(session: Session) -> Verdict:
-    """``docker run dockcourse/ch04-hello:1`` (no arguments) prints ``hello``."""
-    return run_check(session, t("check.04.hello.what", ref=HELLO), inspect_hello)
+def check_hello(session: Session, ref: str | None = None) -> Verdict:
+    """``docker run IMAGE`` (no arguments) prints ``hello``; IMAGE is ``ref`` or
+    ``session.image_name("hello")``."""
+    chosen = ref or session.image_name(HELLO)
+    return run_check(
+        session,
+        t("check.04.hello.what", ref=chosen),
+        lambda client: inspect_hello(client, chosen),
+    )
 
 
-def inspect_greet(client: docker.DockerClient, ref: str = GREET) -> Verdict:
+def inspect_greet(client: docker.DockerClient, ref: str) -> Verdict:
     config = _config(client, ref)
     if config is None:
-        return failed(t("check.04.missing", ref=ref), t("check.04.greet.missing_hint"))
+        return failed(
+            t("check.04.missing", ref=ref), t("check.04.greet.missing_hint", ref=ref)
+        )
     if not config.get("Entrypoint"):
         return failed(
             t("check.04.greet.no_entrypoint", ref=ref), t("check.04.greet.hint")
@@ -61,7 +78,7 @@ def inspect_greet(client: docker.DockerClient, ref: str = GREET) -> Verdict:
     for args, wanted in ((["Alice"], "hello Alice"), ([], "hello world")):
         code, output = _run(client, ref, args)
         if code != 0 or output != wanted:
-            shown = " ".join(["docker run --rm", ref, *args])
+            shown = docker_run(ref, args)
             return failed(
                 t("check.04.greet.wrong", command=shown, output=output[:80] or "∅",
                   wanted=wanted),
@@ -76,14 +93,18 @@ def inspect_greet(client: docker.DockerClient, ref: str = GREET) -> Verdict:
     )
 
 
-def check_greet(session: Session) -> Verdict:
-    """ENTRYPOINT + CMD: ``run IMAGE Alice`` → ``hello Alice``, no args → ``hello world``."""
-    return run_check(session, t("check.04.greet.what", ref=GREET), inspect_greet)
+def check_greet(session: Session, ref: str | None = None) -> Verdict:
+    """ENTRYPOINT + CMD: ``run IMAGE Alice`` → ``hello Alice``, no args → ``hello world``;
+    IMAGE is ``ref`` or ``session.image_name("greet")``."""
+    chosen = ref or session.image_name(GREET)
+    return run_check(
+        session,
+        t("check.04.greet.what", ref=chosen),
+        lambda client: inspect_greet(client, chosen),
+    )
 
 
-def inspect_order(
-    client: docker.DockerClient, dockerfile: str, ref: str = ORDER
-) -> Verdict:
+def inspect_order(client: docker.DockerClient, dockerfile: str, ref: str) -> Verdict:
     """Build ``dockerfile`` with app.txt, change app.txt, build again: the slow step
     (the RUN with ``sleep``) must come from the cache the second time."""
     if "sleep" not in dockerfile or "app.txt" not in dockerfile:
@@ -107,10 +128,12 @@ def inspect_order(
     return passed(t("check.04.order.ok"))
 
 
-def check_order(session: Session, dockerfile: str) -> Verdict:
-    """After app.txt changes, the slow RUN step is still taken from the cache."""
+def check_order(session: Session, dockerfile: str, ref: str | None = None) -> Verdict:
+    """After app.txt changes, the slow RUN step is still taken from the cache; built as
+    ``ref`` or ``session.image_name("order")``."""
+    chosen = ref or session.image_name(ORDER)
     return run_check(
         session,
-        t("check.04.order.what", ref=ORDER),
-        lambda client: inspect_order(client, dockerfile),
+        t("check.04.order.what", ref=chosen),
+        lambda client: inspect_order(client, dockerfile, chosen),
     )

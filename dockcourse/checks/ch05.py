@@ -35,7 +35,7 @@ def _answers_through(
     except EngineUnavailable as exc:
         return failed(
             t("check.05.context.no_engine", name=name, host=host, cause=exc.cause),
-            t("check.05.context.no_engine_hint", url=_course_url(session)),
+            t("check.05.context.no_engine_hint", url=_course_url(session), name=name),
         )
     try:
         same = contexts.engine_id(through) == contexts.engine_id(client)
@@ -44,7 +44,7 @@ def _answers_through(
     if not same:
         return failed(
             t("check.05.context.other_engine", name=name, host=host),
-            t("check.05.context.no_engine_hint", url=_course_url(session)),
+            t("check.05.context.no_engine_hint", url=_course_url(session), name=name),
         )
     return passed(t("check.05.context.ok", name=name, host=host))
 

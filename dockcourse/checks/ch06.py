@@ -6,6 +6,10 @@
   container, as ``docker run --rm -v NAME:/data:ro ... cat /data/hello.txt`` would.
 - :func:`check_reader`: a container ``course.name("ex-reader")`` mounts that volume
   read-only (``docker inspect``'s ``Mounts``).
+- :func:`check_shell`: the source's ``docker run -it -v myvolume:/data … sh``, typed in
+  JupyterLab's Terminal with the volume ``course.name("shell")``: the volume exists and
+  holds a non-empty ``note.txt`` written at the prompt. Made by ``-v`` in the Terminal,
+  the volume has no course label: the check only reads it, and says how to remove it.
 
 The names end with the session's tag, so two notebooks doing the exercises on one
 engine do not meet.
@@ -31,10 +35,29 @@ EX_VOLUME = "dockcourse-06-ex"
 EX_READER = "dockcourse-06-ex-reader"
 EX_VOLUME_PURPOSE = "ex"
 EX_READER_PURPOSE = "ex-reader"
+SHELL_PURPOSE = "shell"
+SHELL_FILE = "note.txt"
 EX_FILE = "hello.txt"
 EX_TEXT = "hello"
 MOUNT_POINT = "/data"
 READ_TIMEOUT_S = 20.0
+
+
+def _read(
+    client: docker.DockerClient, name: str, path: str, image_ref: str | None
+) -> int | str:
+    """What ``path`` holds in volume ``name`` (mounted read-only at ``/data`` by a
+    short-lived helper container), or ``cat``'s exit code when it cannot be read."""
+    result = run(
+        client,
+        image_ref or course_image_ref(),
+        ["cat", path],
+        chapter=CHAPTER,
+        timeout_s=READ_TIMEOUT_S,
+        network_disabled=True,
+        volumes={name: {"bind": MOUNT_POINT, "mode": "ro"}},
+    )
+    return result.exit_code if result.exit_code != 0 else result.output
 
 
 def inspect_volume_holds(
@@ -52,26 +75,18 @@ def inspect_volume_holds(
         )
     path = f"{MOUNT_POINT}/{EX_FILE}"
     try:
-        result = run(
-            client,
-            image_ref or course_image_ref(),
-            ["cat", path],
-            chapter=CHAPTER,
-            timeout_s=READ_TIMEOUT_S,
-            network_disabled=True,
-            volumes={name: {"bind": MOUNT_POINT, "mode": "ro"}},
-        )
+        output = _read(client, name, path, image_ref)
     except ContainerTimeout:
         return failed(
             t("check.06.volume.unreadable", name=name),
             t("check.engine_error_hint"),
         )
-    if result.exit_code != 0:
+    if isinstance(output, int):
         return failed(
             t("check.06.volume.no_file", name=name, path=path),
             t("check.06.volume.no_file_hint", name=name, file=EX_FILE),
         )
-    text = result.output.rstrip("\n")
+    text = output.rstrip("\n")
     if text != EX_TEXT:
         return failed(
             t("check.06.volume.wrong_text", path=path, text=text[:80], wanted=EX_TEXT),
@@ -149,4 +164,53 @@ def check_reader(
 
     return run_check(
         session, t("check.06.reader.what", name=name, volume=volume), inspect
+    )
+
+
+def inspect_shell_volume(
+    client: docker.DockerClient, name: str, *, image_ref: str | None = None
+) -> Verdict:
+    """Exercise 3: volume ``name`` holds a non-empty ``note.txt``. It may be unlabelled
+    (made by ``docker run -v`` in the Terminal): it is only read."""
+    found = inspected(client.api.inspect_volume, name)
+    if found is None:
+        return failed(
+            t("check.06.shell.missing", name=name),
+            t("check.06.shell.missing_hint", name=name),
+        )
+    path = f"{MOUNT_POINT}/{SHELL_FILE}"
+    try:
+        output = _read(client, name, path, image_ref)
+    except ContainerTimeout:
+        return failed(
+            t("check.06.volume.unreadable", name=name),
+            t("check.engine_error_hint"),
+        )
+    if isinstance(output, int):
+        return failed(
+            t("check.06.shell.no_file", name=name, path=path),
+            t("check.06.shell.no_file_hint", path=path),
+        )
+    line = output.strip().splitlines()[0][:80] if output.strip() else ""
+    if not line:
+        return failed(
+            t("check.06.shell.empty", path=path),
+            t("check.06.shell.no_file_hint", path=path),
+        )
+    ours = (found.get("Labels") or {}).get(LABEL_COURSE) == "true"
+    key = "check.06.shell.ok" if ours else "check.06.shell.ok_yours"
+    return passed(t(key, name=name, path=path, text=line))
+
+
+def check_shell(session: Session, name: str | None = None) -> Verdict:
+    """Exercise 3: the volume ``name`` (default ``session.name("shell")``), made by the
+    source's ``docker run -it -v NAME:/data … sh`` in the Terminal, holds a non-empty
+    ``note.txt``."""
+    name = name or session.name(SHELL_PURPOSE)
+
+    def inspect(client: docker.DockerClient) -> Verdict:
+        return inspect_shell_volume(client, name, image_ref=session.image_ref or None)
+
+    return run_check(
+        session, t("check.06.shell.what", name=name, file=SHELL_FILE), inspect
     )

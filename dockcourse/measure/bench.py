@@ -1,25 +1,26 @@
-"""``dockcourse bench [--quick] [--out DIR]``: every measurement, JSON and plots.
+"""Every measurement in one run: what ``dockcourse bench`` and ``dockcourse record`` run.
 
-Runs each part that this host can run (process, namespaces, containers, VM, disk),
-appends every sample to ``DIR/results.jsonl`` as it is taken (a rerun with the same
-settings resumes), writes ``DIR/summary.json`` and the plots ``startup.png``,
-``phases.png`` and ``disk.png``, and prints a summary table. A part that cannot run
-here is reported as unavailable, with how to enable it; the rest still runs.
-:func:`run_bench` is the same thing as a function (used by ``dockcourse record``).
+:func:`run_bench` runs each part that this host can run (process, namespaces,
+containers, VM, disk), appends every sample to ``DIR/results.jsonl`` as it is taken (a
+rerun with the same settings resumes) and writes ``DIR/summary.json``; a part that
+cannot run here is reported as unavailable, with how to enable it, and the rest still
+runs. :func:`format_table` is the summary table. The command itself, which also saves
+the plots, is ``dockcourse.cli`` (plots are a layer above measurements).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..recorded import new_run_id
 from ..text import t
+from ..units import human_bytes, human_seconds
+from .describe import cpu_medians, headline, kind_label
 from .results import (
     SERIES,
     BadInput,
@@ -29,9 +30,9 @@ from .results import (
     Unavailable,
     check_runs,
     host_provenance,
-    new_run_id,
     now_iso,
     open_run,
+    record_data,
     series_stats,
 )
 
@@ -52,6 +53,51 @@ ENGINE_PARTS = (
 )
 RESULTS_FILE = "results.jsonl"
 SUMMARY_FILE = "summary.json"
+
+#: What ``dockcourse bench --quick`` may take, all in, on a quiet 2-core machine with the
+#: VM under TCG; and the full plan.
+QUICK_LIMIT_S = 60.0
+FULL_LIMIT_S = 300.0
+#: Seconds per part on a quiet 2-core machine (VM under TCG), ``start`` being Python,
+#: the engine connection and the course image, ``plots`` the six PNGs. The plans are
+#: sized to these; a test keeps each plan's sum within its limit. Estimated with
+#: ``benchmarks/profile_bench.py`` (wall and CPU time per part and phase): work that
+#: is ours and CPU-bound (TCG guests, the loops, the plots) from its CPU seconds, which
+#: load does not inflate; engine work (containers, builds, ``SizeRw``) from the per-call
+#: times of the last quiet recording (container create → remove 0.24 s, bridge 0.34 s,
+#: one TCG boot 2.0 s, 20 disk containers 8.7 s). Each includes its fixed costs: the
+#: KVM trial (4 s, once per host boot where ``/dev/kvm`` opens but guests hang), the
+#: probe container, one cold image build (0.6 s), the idle settles (~0.1–0.3 s each).
+QUICK_BUDGET_S: dict[str, float] = {
+    "start": 1.5,
+    "process": 0.5,
+    "namespaces": 0.5,
+    "container-none": 3.0,  # 6 × 0.24 s + the kernel probe container
+    "container-bridge": 3.0,  # 6 × 0.34 s
+    "container-cold": 2.0,  # 1 image build + 1 sample
+    "container-cli": 3.0,  # 6 × ~0.3 s
+    "vm": 8.5,  # 2 TCG boots × 2.0 s + the KVM trial
+    "disk-containers": 5.0,  # N ≤ 10 × ~0.45 s
+    "disk-vm": 2.0,
+    "footprint": 9.0,  # 4 × processes, 18 containers, 1 TCG VM running the loop
+    "cpu": 3.0,  # 3 × (loop of 100 000 as a process, in a container)
+    "plots": 5.0,
+}
+FULL_BUDGET_S: dict[str, float] = {
+    "start": 1.5,
+    "process": 1.0,
+    "namespaces": 1.0,
+    "container-none": 7.0,  # 22 × 0.24 s
+    "container-bridge": 9.0,  # 22 × 0.34 s
+    "container-cold": 5.0,  # 3 builds + samples
+    "container-cli": 9.0,  # 22 × ~0.3 s
+    "vm": 17.0,  # 6 TCG boots + the KVM trial
+    "disk-containers": 12.0,  # N ≤ 20
+    "disk-vm": 4.0,
+    "footprint": 60.0,  # 88 containers, 8 TCG VMs (up to 5 at once)
+    "cpu": 25.0,  # 5 × 300 000 loops ×2, 2 TCG boots × 50 000
+    "plots": 5.0,
+}
 
 
 @dataclass(frozen=True)
@@ -87,7 +133,11 @@ def make_plan(
     parts: Sequence[str] | None = None,
     vm_accel: str = "auto",
 ) -> Plan:
-    """The quick plan (≤ 60 s on 2 cores, VM under TCG) or the full one."""
+    """The quick plan (≤ 60 s on 2 cores, VM under TCG) or the full one (≤ 5 min).
+
+    The sample counts are what :data:`QUICK_BUDGET_S` / :data:`FULL_BUDGET_S` were
+    estimated for: change them together (a unit test checks the two agree).
+    """
     if runs is not None:
         check_runs(runs, name="--runs")
     chosen = tuple(parts) if parts else PARTS
@@ -176,8 +226,6 @@ def run_bench(
     say: Callable[[str], None] = print,
 ) -> Results:
     """Run ``plan`` into ``out_dir/results.jsonl`` (resuming it unless ``fresh``)."""
-    from .. import plots
-
     client, no_engine = _connect()
     engine: dict[str, Any] | None = None
     image_ref = ""
@@ -198,10 +246,13 @@ def run_bench(
         settings=plan.settings(),
         resume=not fresh,
     )
+    shared: dict[str, Any] = {}  # facts one part found that the next ones reuse
+    took: dict[str, float] = {}
     try:
         if run.results().startup or run.results().disk:
             say(f"resuming run {run.run_id} from {run.path}")
         for part in plan.parts:
+            began = time.perf_counter()
             if client is None and part in ENGINE_PARTS:
                 assert no_engine is not None
                 _unavailable(
@@ -211,17 +262,35 @@ def run_bench(
                 )
                 continue
             try:
-                _run_part(part, plan, run, client, image_ref, progress)
+                _run_part(part, plan, run, client, image_ref, progress, shared)
             except MeasurementUnavailable as exc:
                 _unavailable(run, Unavailable(part, exc.cause, exc.fix, now_iso()), say)
+            took[part] = time.perf_counter() - began
     finally:
         run.close()
+    say(time_per_part(took, plan))
     results = run.results()
-    plots.save_all(results, out_dir)
     (out_dir / SUMMARY_FILE).write_text(
         json.dumps(summary(results), indent=1, ensure_ascii=False) + "\n", "utf-8"
     )
     return results
+
+
+def budget(plan: Plan) -> dict[str, float]:
+    """Seconds each part of ``plan`` should take on a quiet 2-core machine."""
+    return QUICK_BUDGET_S if plan.quick else FULL_BUDGET_S
+
+
+def time_per_part(took: dict[str, float], plan: Plan) -> str:
+    """One line: seconds per part, those over their budget marked with theirs."""
+    limits = budget(plan)
+    standard = plan.runs == make_plan(quick=plan.quick).runs  # no --runs: budgeted
+    parts = []
+    for part, seconds in took.items():
+        over = standard and seconds > limits.get(part, float("inf"))
+        mark = f" (budget {limits[part]:g} s)" if over else ""
+        parts.append(f"{part} {seconds:.1f} s{mark}")
+    return "time per part: " + ", ".join(parts)
 
 
 def _unavailable(run: RunFile, item: Unavailable, say: Callable[[str], None]) -> None:
@@ -239,6 +308,7 @@ def _run_part(
     client: docker.DockerClient | None,
     image_ref: str,
     progress: bool | None,
+    shared: dict[str, Any],
 ) -> None:
     from . import disk, startup, vm
 
@@ -246,10 +316,10 @@ def _run_part(
         _run_footprint(part, plan, run, client, image_ref, progress)
         return
     if part in DISK_PARTS:
-        done = {(p.what, p.n) for p in run.results().disk}
-        prefix = "containers" if part == "disk-containers" else "VMs"
+        done = {(p.kind, p.n) for p in run.results().disk}
+        prefix = "containers" if part == "disk-containers" else "vm-"
         if any(
-            what.startswith(prefix) and n == max(plan.disk_counts) for what, n in done
+            kind.startswith(prefix) and n == max(plan.disk_counts) for kind, n in done
         ):
             return
         if part == "disk-containers":
@@ -289,6 +359,8 @@ def _run_part(
     else:
         assert client is not None
         network = "bridge" if part == "container-bridge" else "none"
+        if "where" not in shared:  # one probe container for the three series
+            shared["where"] = startup.engine_kernel(client, image_ref, startup.CHAPTER)
         startup.measure_container(
             client,
             runs,
@@ -297,6 +369,7 @@ def _run_part(
             cold=part == "container-cold",
             image_ref=image_ref,
             on_engine_detail=run.amend_detail,
+            where=shared["where"],
             **common,
         )
 
@@ -371,8 +444,6 @@ def _run_footprint(
 
 def summary(results: Results) -> dict[str, Any]:
     """Provenance, per-series statistics, disk at the largest N, unavailable parts."""
-    from ..plots import headline
-
     stats = {}
     for key in SERIES:
         found = series_stats(results.samples(key))
@@ -384,25 +455,24 @@ def summary(results: Results) -> dict[str, Any]:
             }
     largest: dict[str, dict[str, int]] = {}
     for point in results.disk:
-        if point.what not in largest or point.n >= largest[point.what]["n"]:
-            largest[point.what] = {"n": point.n, "total_bytes": point.total_bytes}
+        key = point.series_id
+        if key not in largest or point.n >= largest[key]["n"]:
+            largest[key] = {"n": point.n, "total_bytes": point.total_bytes}
     return {
         "run_id": results.run_id,
         "mode": results.mode,
-        "provenance": asdict(results.provenance),
+        "provenance": results.provenance.as_dict(),
         "vm_accel": results.vm_accel(),
         "headline": headline(results),
         "startup": stats,
         "disk_at_largest_n": largest,
-        "footprint": [asdict(p) for p in results.footprint],
-        "unavailable": [asdict(u) for u in results.unavailable],
+        "footprint": [record_data(p) for p in results.footprint],
+        "unavailable": [record_data(u) for u in results.unavailable],
     }
 
 
 def format_table(results: Results) -> str:
     """The summary table printed at the end of ``dockcourse bench``."""
-    from ..plots import human_bytes, human_seconds
-
     lines = [f"{'series':<18} {'n':>4} {'median':>9} {'middle half':>21}  endpoint"]
     for key in SERIES:
         found = series_stats(results.samples(key))
@@ -418,8 +488,8 @@ def format_table(results: Results) -> str:
         )
     largest: dict[str, tuple[int, int]] = {}
     for point in results.disk:
-        if point.n >= largest.get(point.what, (0, 0))[0]:
-            largest[point.what] = (point.n, point.total_bytes)
+        if point.n >= largest.get(point.series_id, (0, 0))[0]:
+            largest[point.series_id] = (point.n, point.total_bytes)
     if largest:
         lines.append("")
         lines.append(f"{'disk':<44} {'N':>3} {'total':>10}")
@@ -433,9 +503,6 @@ def format_table(results: Results) -> str:
 
 def _footprint_lines(results: Results) -> list[str]:
     """Memory at N = 1, the largest N measured, and the loop's median per kind."""
-    from ..plots import human_bytes, human_seconds
-    from ..plots_footprint import cpu_medians, kind_label
-
     if not results.footprint:
         return []
     lines = ["", f"{'memory, idle':<44} {'N':>3} {'total':>10}  read from"]
@@ -466,74 +533,3 @@ def _footprint_lines(results: Results) -> list[str]:
                 f"{kind_label(kind, results):<44} {human_seconds(value):>14}{ratio}"
             )
     return lines
-
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--quick", action="store_true", help="fewer samples: about a minute on 2 cores"
-    )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path("dockcourse-bench"),
-        help="directory for results.jsonl, summary.json and the plots "
-        "(default: ./dockcourse-bench)",
-    )
-    parser.add_argument(
-        "--series",
-        nargs="+",
-        metavar="NAME",
-        help=f"only these parts: {', '.join(PARTS)}",
-    )
-    parser.add_argument("--runs", type=int, help="samples per series (after warm-up)")
-    parser.add_argument(
-        "--vm-accel",
-        choices=("auto", "kvm", "tcg"),
-        default="auto",
-        help="VM accelerator (auto: KVM if QEMU boots with it, else TCG)",
-    )
-    parser.add_argument(
-        "--fresh",
-        action="store_true",
-        help="start a new run instead of resuming the one in --out",
-    )
-    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
-
-
-def run(args: argparse.Namespace) -> int:
-    start = time.perf_counter()
-    try:
-        plan = make_plan(
-            quick=args.quick, runs=args.runs, parts=args.series, vm_accel=args.vm_accel
-        )
-    except BadInput as exc:
-        print(f"dockcourse bench: {exc}", file=sys.stderr)
-        return 2
-    try:
-        results = run_bench(
-            args.out,
-            plan,
-            fresh=args.fresh,
-            progress=False if args.no_progress else None,
-        )
-    except BadInput as exc:
-        print(f"dockcourse bench: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(
-            f"dockcourse bench: interrupted; the samples taken so far are in "
-            f"{args.out / RESULTS_FILE} and a rerun resumes them",
-            file=sys.stderr,
-        )
-        return 130
-    print()
-    print(format_table(results))
-    print()
-    print(f"{results.label()}")
-    print(
-        f"wrote {args.out / RESULTS_FILE}, {args.out / SUMMARY_FILE}, startup.png, "
-        f"phases.png, disk.png"
-        + (", memory.png, density.png, cpu.png" if results.footprint else "")
-        + f" in {time.perf_counter() - start:.1f} s"
-    )
-    return 0 if results.startup or results.disk else 1

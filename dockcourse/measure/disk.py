@@ -48,13 +48,6 @@ def image_facts(client: docker.DockerClient, image_ref: str) -> ImageFacts:
     )
 
 
-def _human(size: int) -> str:
-    for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
-        if size >= scale:
-            return f"{size / scale:g} {unit}"
-    return f"{size} B"
-
-
 def check_counts(counts: Sequence[int]) -> list[int]:
     ns = sorted(set(counts))
     if (
@@ -116,9 +109,10 @@ def measure_container_disk(
     fresh_total = 0
     written_total = 0
 
-    def add(what: str, n: int, per: int) -> None:
+    def add(wrote_bytes: int, n: int, per: int) -> None:
         point = DiskPoint(
-            what=what,
+            kind="containers",
+            wrote_bytes=wrote_bytes,
             n=n,
             total_bytes=image_bytes + per,
             shared_bytes=image_bytes,
@@ -168,18 +162,10 @@ def measure_container_disk(
                 written_total += _size_rw(client, cid)
                 bar.update(1)
                 if n in ns:
-                    add("containers", n, fresh_total)
-                    add(
-                        f"containers, each wrote {_human(write_bytes)}",
-                        n,
-                        written_total,
-                    )
+                    add(0, n, fresh_total)
+                    add(write_bytes, n, written_total)
     finally:
         for name in names:
-            with suppress(docker.errors.NotFound, docker.errors.APIError):
-                found = client.api.inspect_container(name)
-                if (found.get("Config", {}).get("Labels") or {}).get(
-                    resources.LABEL_SESSION
-                ) == resources.session_id():
-                    client.api.remove_container(found["Id"], force=True, v=True)
+            with suppress(docker.errors.APIError):
+                resources.remove_container_if_ours(client, name)
     return points

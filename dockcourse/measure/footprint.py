@@ -69,7 +69,13 @@ CHAPTER = "footprint"
 IDLE_MARKER = b"DOCKCOURSE-IDLE"
 LOOP_MARKER = re.compile(rb"DOCKCOURSE-LOOP ([0-9.]+) ([0-9.]+)")
 MEMINFO = re.compile(rb"DOCKCOURSE-MEMINFO (\w+):\s+(\d+) kB")
-SETTLE_S = 0.5  # let a just-started instance finish its own start before reading it
+#: An instance's memory is read once it is idle, not after a fixed pause: every one of
+#: its host processes asleep and two readings :data:`SETTLE_POLL_S` apart within
+#: :data:`SETTLE_TOLERANCE` of each other; at most :data:`SETTLE_MAX_S` (then the last
+#: reading, and the point's ``settled_s`` says how long it waited).
+SETTLE_POLL_S = 0.1
+SETTLE_TOLERANCE = 0.01
+SETTLE_MAX_S = 3.0
 INSTANCE_TIMEOUT_S = 120.0
 #: The loop each instance runs: ``i`` counts to ``n`` in busybox's shell.
 LOOP = (
@@ -162,6 +168,41 @@ def sum_memory(pids: Sequence[int]) -> tuple[int, str]:
     return total, ("host_rss" if "host_rss" in methods else "host_pss")
 
 
+def asleep(pids: Sequence[int], proc: Path = Path("/proc")) -> bool:
+    """True when every process in ``pids`` that still exists is sleeping (state S)."""
+    for pid in pids:
+        try:
+            stat = (proc / str(pid) / "stat").read_text()
+        except OSError:
+            continue
+        if stat[stat.rfind(")") + 2 : stat.rfind(")") + 3] != "S":
+            return False
+    return True
+
+
+def settled(
+    read: Callable[[], tuple[int, str]], pids: Sequence[int] | None = None
+) -> tuple[int, str, float]:
+    """(bytes, method, seconds waited): ``read()`` once the instance is idle.
+
+    Idle: the processes ``pids`` (when the host can see them) all asleep, and two
+    readings :data:`SETTLE_POLL_S` apart agree within :data:`SETTLE_TOLERANCE`.
+    """
+    start = time.perf_counter()
+    last: int | None = None
+    while True:
+        value, method = read()
+        waited = time.perf_counter() - start
+        if (
+            last is not None
+            and abs(value - last) <= SETTLE_TOLERANCE * max(last, 1)
+            and (pids is None or asleep(pids))
+        ) or waited >= SETTLE_MAX_S:
+            return value, method, waited
+        last = value
+        time.sleep(SETTLE_POLL_S)
+
+
 # ----------------------------------------------------------------------- processes
 
 
@@ -192,9 +233,9 @@ def _processes(
 
 def _process_points(busybox: Path, n: int) -> list[FootprintPoint]:
     with _processes(busybox, n) as (procs, wall):
-        time.sleep(SETTLE_S)
-        memory, method = sum_memory([p.pid for p in procs])
-    detail = {"command": f"{busybox} sleep 600"}
+        pids = [p.pid for p in procs]
+        memory, method, waited = settled(lambda: sum_memory(pids), pids)
+    detail = {"command": f"{busybox} sleep 600", "settled_s": f"{waited:.3f}"}
     return [
         FootprintPoint("process", "memory_bytes", n, memory, method, now_iso(), detail),
         FootprintPoint(
@@ -239,12 +280,17 @@ def container_memory(
     if container_ids and engine_is_local(client, container_ids[0]):
         pids: set[int] = set()
         engine_side: set[int] = set()
+        parents, cmdlines = _proc_table()
         for cid in container_ids:
             pid = int(client.api.inspect_container(cid)["State"]["Pid"])
-            own = children_of(pid)
+            own = _descendants(pid, parents)
             pids.update(own)
-            engine_side.update(p for p in naming_processes(cid) if p not in own)
-        total, method = sum_memory(sorted(pids | engine_side))
+            needle = cid.encode()
+            engine_side.update(
+                p for p, line in cmdlines.items() if needle in line and p not in own
+            )
+        every = sorted(pids | engine_side)
+        total, method, waited = settled(lambda: sum_memory(every), every)
         readable = total > 0 and method == "host_pss"
         if readable or os.geteuid() == 0:
             return (
@@ -253,10 +299,50 @@ def container_memory(
                 {
                     "processes": str(len(pids)),
                     "engine_processes": str(len(engine_side)),
+                    "settled_s": f"{waited:.3f}",
                 },
             )
-    total = sum(_stats_memory(client, cid) for cid in container_ids)
-    return total, "engine_stats", {"engine_processes": "not counted"}
+
+    def from_stats() -> tuple[int, str]:
+        return sum(_stats_memory(client, c) for c in container_ids), "engine_stats"
+
+    total, method, waited = settled(from_stats)
+    return (
+        total,
+        method,
+        {"engine_processes": "not counted", "settled_s": f"{waited:.3f}"},
+    )
+
+
+def _proc_table(
+    proc: Path = Path("/proc"),
+) -> tuple[dict[int, int], dict[int, bytes]]:
+    """Every process's parent and command line, read in one pass over ``/proc``."""
+    parents: dict[int, int] = {}
+    cmdlines: dict[int, bytes] = {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdlines[int(entry.name)] = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        fields_ = stat[stat.rfind(")") + 2 :].split()
+        if len(fields_) > 1:
+            parents[int(entry.name)] = int(fields_[1])
+    return parents, cmdlines
+
+
+def _descendants(pid: int, parents: dict[int, int]) -> list[int]:
+    found, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, ppid in parents.items():
+            if ppid == parent and child not in found:
+                found.add(child)
+                frontier.append(child)
+    return sorted(found)
 
 
 @contextmanager
@@ -298,16 +384,22 @@ def _containers(
     finally:
         from docker.errors import NotFound
 
-        for cid in ids:
+        def remove(cid: str) -> None:
             with suppress(NotFound):  # already gone is fine
                 client.api.remove_container(cid, force=True)
+
+        # not measured: removed side by side, each thread waited for
+        removers = [threading.Thread(target=remove, args=(cid,)) for cid in ids]
+        for th in removers:
+            th.start()
+        for th in removers:
+            th.join(INSTANCE_TIMEOUT_S)
 
 
 def _container_points(
     client: docker.DockerClient, image_ref: str, n: int
 ) -> list[FootprintPoint]:
     with _containers(client, image_ref, n) as (ids, wall):
-        time.sleep(SETTLE_S)
         memory, method, detail = container_memory(client, ids)
     detail = {**detail, "image": image_ref, "network": "none"}
     return [
@@ -397,11 +489,19 @@ def _vm_points(
     if loops and n == 1:
         append = f"dockcourse.loop={loops} {append}"  # the loop runs first, then idle
     with _vms(setup, accel, n, append) as (procs, outs, wall):
-        time.sleep(SETTLE_S)
-        memory, method = sum_memory([p.pid for p in procs])
+        pids = [p.pid for p in procs]
+        memory, method, waited = settled(lambda: sum_memory(pids), pids)
     detail = {"accel": accel, "guest_memory_mib": str(vm.MEMORY_MIB)}
     points = [
-        FootprintPoint("vm", "memory_bytes", n, memory, method, now_iso(), detail),
+        FootprintPoint(
+            "vm",
+            "memory_bytes",
+            n,
+            memory,
+            method,
+            now_iso(),
+            {**detail, "settled_s": f"{waited:.3f}"},
+        ),
         FootprintPoint("vm", "start_all_s", n, wall, "wall_clock", now_iso(), detail),
     ]
     guest = [guest_used_bytes(bytes(o)) for o in outs]

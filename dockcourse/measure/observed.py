@@ -7,15 +7,16 @@ series that cannot run here comes back as *unavailable*, with the cause and the 
 and the chapter goes on. In recorded mode ``observe`` returns what the recording run
 measured instead. :func:`results_from` turns those values back into :class:`Results`,
 labelled live or recorded, with the provenance of the run that measured them, which is
-what every plot prints. Used by chapter 01.
+what every plot prints. The values are data only (``results.results_data``'s shape): the
+same recording reads the same numbers in every language. Used by chapter 01.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from ..recorded import Provenance, provenance_now, render
 from ..text import t
 from .results import (
     SERIES,
@@ -23,14 +24,12 @@ from .results import (
     FootprintPoint,
     ImageFacts,
     MeasurementUnavailable,
-    Provenance,
     Results,
     StartupSample,
     Unavailable,
-    host_provenance,
-    new_run_id,
     now_iso,
-    parse_results,
+    record_data,
+    results_from_data,
     series_stats,
 )
 
@@ -53,7 +52,7 @@ def observed(
         records = measure(*args, **kwargs)
     except MeasurementUnavailable as exc:
         item = Unavailable(exc.series, exc.cause, exc.fix, now_iso())
-        return {"unavailable": [asdict(item)]}
+        return {"unavailable": [record_data(item)]}
     found: Observed = {"startup": [], "disk": [], "image": [], "footprint": []}
     for record in records:
         if isinstance(record, StartupSample):
@@ -64,44 +63,35 @@ def observed(
             kind = "footprint"
         else:
             kind = "image"
-        found[kind].append(asdict(record))
+        found[kind].append(record_data(record))
     return found
 
 
 def run_provenance(engine: EngineInfo | None) -> dict[str, Any]:
     """This host's and engine's provenance, as data (observe it once per chapter)."""
-    return asdict(host_provenance(new_run_id(), engine.as_dict() if engine else None))
+    return provenance_now(engine).as_dict()
 
 
 def results_from(
     provenance: Mapping[str, Any], *parts: Mapping[str, Any], mode: str = "live"
 ) -> Results:
     """One :class:`Results` from observed parts; ``mode`` is the session's mode."""
-    records: list[dict[str, Any]] = [
-        {"type": "run", "provenance": dict(provenance), "settings": {}}
-    ]
-    for part in parts:
-        for kind, items in part.items():
-            records += [{**item, "type": kind} for item in items]
-    return parse_results(_lines(records), mode=mode, source="Session.observe")
-
-
-def _lines(records: list[dict[str, Any]]) -> list[str]:
-    import json
-
-    return [json.dumps(record) for record in records]
+    return results_from_data(
+        Provenance.from_dict(provenance), *parts, mode=mode, source="Session.observe"
+    )
 
 
 def summary(*parts: Mapping[str, Any]) -> str:
     """One line per series: how many runs, the median and the middle half; or why the
     series could not run here and how to enable it."""
-    empty = Provenance("-", "", "", "", "", 0, "", "")
-    return summarize(results_from(asdict(empty), *parts))
+    empty = Provenance("-", "")
+    return summarize(results_from(empty.as_dict(), *parts))
 
 
 def summarize(results: Results) -> str:
     """:func:`summary` of a whole run (e.g. the recorded one, ``load_recorded()``)."""
-    from ..plots import disk_label, human_bytes, human_seconds, short_label
+    from ..units import human_bytes, human_seconds
+    from .describe import disk_label, short_label
 
     lines: list[str] = []
     for key in SERIES:
@@ -126,15 +116,15 @@ def summarize(results: Results) -> str:
         for s in results.samples(key, include_warmup=True)
     ):
         lines.append(t("measure.summary.machines"))
-    largest: dict[str, DiskPoint] = {}
+    largest: dict[tuple[str, int], DiskPoint] = {}
     for point in results.disk:
-        if point.n >= largest.get(point.what, point).n:
-            largest[point.what] = point
+        if point.n >= largest.get(point.series, point).n:
+            largest[point.series] = point
     for point in largest.values():
         lines.append(
             t(
                 "measure.summary.disk",
-                what=disk_label(point.what),
+                what=disk_label(point.kind, point.wrote_bytes),
                 n=point.n,
                 total=human_bytes(point.total_bytes),
                 shared=human_bytes(point.shared_bytes),
@@ -143,17 +133,21 @@ def summarize(results: Results) -> str:
         )
     for item in results.unavailable:
         lines.append(
-            t("measure.summary.unavailable", series=item.series, cause=item.cause)
+            t(
+                "measure.summary.unavailable",
+                series=item.series,
+                cause=render(item.cause),
+            )
         )
         if item.fix:
-            lines.append(t("measure.summary.fix", fix=item.fix))
+            lines.append(t("measure.summary.fix", fix=render(item.fix)))
     return "\n".join(lines)
 
 
 def vm_notes(*parts: Mapping[str, Any]) -> str:
     """Which accelerator the VM used, and why (from the samples' own detail)."""
     notes = {
-        str(item.get("detail", {}).get("accel_note", ""))
+        render(item.get("detail", {}).get("accel_note", ""))
         for part in parts
         for item in part.get("startup", [])
         if item.get("series") == "vm"

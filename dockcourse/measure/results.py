@@ -1,32 +1,38 @@
-"""Typed measurement records, their JSON-lines file, statistics and provenance.
+"""Typed measurement records, their JSON-lines run file, and statistics.
 
-A run is one JSON-lines file: a ``run`` header (run id, provenance, settings), then one
-line per sample, written and flushed as each sample is taken, so an interrupted run
-keeps what it measured and :func:`open_run` with ``resume=True`` continues it. The
-recorded dataset shipped in ``dockcourse/data/recorded/`` is such a file. Published
-figures (``dockcourse/data/published_baselines.csv``) are loaded here too, never mixed
-with live samples. Used by chapters 01 and 03 and by ``dockcourse bench`` / ``record``.
+A benchmark run (``dockcourse bench``) is one JSON-lines file: a ``run`` header (run id,
+provenance, settings), then one line per sample, written and flushed as each sample is
+taken, so an interrupted run keeps what it measured and :func:`open_run` with
+``resume=True`` continues it. That file is a work file. The recorded dataset shipped in
+``dockcourse/data/recorded/`` is the recording ``measurements`` (``recorded.save`` of
+:func:`results_data`, read back by :func:`load_recorded`), in the one recorded format.
+
+Records hold data only: a disk series is its ``kind`` (:data:`DISK_KINDS`) and
+``wrote_bytes``; a cause, fix or note the package wrote is kept as its catalogue key and
+fields (``recorded.to_data``) and rendered in the reader's language when shown. The
+provenance is ``recorded.Provenance``. Published figures
+(``dockcourse/data/published_baselines.csv``) are loaded here too, never mixed with live
+samples. Used by chapters 01 and 03 and by ``dockcourse bench`` / ``record``.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import os
-import platform
-import secrets
 import statistics
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
-from .._version import __version__
-from ..recorded import recorded_dir
+from .. import recorded
+from ..errors import CourseError
+from ..recorded import Provenance, provenance_now, to_data
+from ..recorded import new_run_id as new_run_id  # used by bench, observed
 from ..text import t
 
 #: Series of the start-up spectrum, in the order they are plotted (fastest first).
@@ -58,22 +64,25 @@ SERIES: dict[str, tuple[str, str]] = {
 CONTAINER_SERIES = ("container-none", "container-bridge", "container-cold")
 CONTAINER_PHASES = ("create", "start", "first output", "exit", "remove")
 VM_PHASES = ("firmware + kernel load", "kernel boot to init", "init to power-off")
-FILE_FORMAT = 1
-RECORDED_NAME = "measurements.jsonl"
+#: What a disk series measures: N containers of one image, N VMs as linked clones of
+#: one base disk, N VMs as full copies of it.
+DISK_KINDS = ("containers", "vm-linked", "vm-full")
+FILE_FORMAT = 2
+RECORDED_NAME = recorded.MEASUREMENTS
 
 
-class BadInput(ValueError):
+class BadInput(CourseError, ValueError):
     """A measurement was asked for something impossible (e.g. zero runs)."""
 
 
-class MeasurementUnavailable(Exception):
+class MeasurementUnavailable(CourseError):
     """A series cannot run here: ``cause`` says why, ``fix`` how to enable it."""
 
     def __init__(self, series: str, cause: str, fix: str = "") -> None:
-        super().__init__(f"{series}: {cause}" + (f" — {fix}" if fix else ""))
+        super().__init__(
+            f"{series}: {cause}" + (f" — {fix}" if fix else ""), cause=cause, fix=fix
+        )
         self.series = series
-        self.cause = cause
-        self.fix = fix
 
 
 def check_runs(runs: int, *, name: str = "runs") -> int:
@@ -105,11 +114,6 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
-def new_run_id() -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    return f"{stamp}-{secrets.token_hex(3)}"
-
-
 @dataclass(frozen=True)
 class StartupSample:
     """One start-up measurement: ``elapsed_s`` from launch to ``endpoint``."""
@@ -123,20 +127,34 @@ class StartupSample:
     phases_s: dict[str, float] = field(
         default_factory=dict
     )  # ordered, sums ≈ elapsed_s
-    detail: dict[str, str] = field(default_factory=dict)  # accel, container id, ...
+    #: accel, container id, ...; a note the package wrote is a sentence of the
+    #: catalogue (recorded as its key and fields, ``recorded.render`` shows it)
+    detail: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class DiskPoint:
-    """Disk used by ``n`` instances of one kind (``what``), shared part counted once."""
+    """Disk used by ``n`` instances of ``kind`` (:data:`DISK_KINDS`), each of which wrote
+    ``wrote_bytes`` (0: fresh), shared part counted once."""
 
-    what: str  # "containers", "containers, each wrote 1 MiB", "VMs, full copies", ...
+    kind: str  # "containers", "vm-linked" or "vm-full"
+    wrote_bytes: int
     n: int
     total_bytes: int
     shared_bytes: int  # image (containers) or base disk (linked clones), counted once
     per_instance_bytes: int  # sum of the writable layers / clone files
     taken_at: str
     detail: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def series(self) -> tuple[str, int]:
+        """What the point is a point of: (kind, wrote_bytes)."""
+        return self.kind, self.wrote_bytes
+
+    @property
+    def series_id(self) -> str:
+        """The series as one identifier: ``vm-linked`` or ``vm-linked+wrote:1048576``."""
+        return self.kind + (f"+wrote:{self.wrote_bytes}" if self.wrote_bytes else "")
 
 
 @dataclass(frozen=True)
@@ -168,72 +186,21 @@ class ImageFacts:
 
 @dataclass(frozen=True)
 class Unavailable:
-    """A series that could not run here, and how to enable it."""
+    """A series that could not run here, and how to enable it.
+
+    ``cause`` and ``fix`` are sentences of the catalogue (``t``'s result live, a
+    ``recorded.Message`` read back from a recording): ``str()`` shows them in the
+    reader's language; a recording keeps their key and fields."""
 
     series: str
-    cause: str
-    fix: str
+    cause: Any
+    fix: Any
     taken_at: str
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """Where and when a run was measured: printed on every plot made from it."""
-
-    run_id: str
-    date: str
-    host_kernel: str
-    host_os: str
-    cpu_model: str
-    cpu_count: int
-    python: str
-    dockcourse_version: str
-    engine_version: str = "no engine"
-    api_version: str = ""
-    storage_driver: str = ""
-    cgroup_version: str = ""
-    engine_os: str = ""
-
-    def short(self) -> str:
-        engine = (
-            t(
-                "measure.provenance.engine",
-                version=self.engine_version,
-                driver=self.storage_driver,
-                cgroup=self.cgroup_version,
-            )
-            if self.api_version
-            else t("measure.provenance.no_engine")
-        )
-        return t(
-            "measure.provenance",
-            day=self.date[:10],
-            engine=engine,
-            kernel=self.host_kernel,
-            cpu=self.cpu_model,
-        )
 
 
 def host_provenance(run_id: str, engine: Mapping[str, Any] | None = None) -> Provenance:
     """Provenance of this host; ``engine`` is ``EngineInfo.as_dict()`` when live."""
-    from ..host import cpu_model
-
-    e = dict(engine or {})
-    return Provenance(
-        run_id=run_id,
-        date=now_iso(),
-        host_kernel=platform.release(),
-        host_os=f"{platform.system()} {platform.machine()}",
-        cpu_model=cpu_model(),
-        cpu_count=os.cpu_count() or 0,
-        python=platform.python_version(),
-        dockcourse_version=__version__,
-        engine_version=str(e.get("version", "no engine")),
-        api_version=str(e.get("api_version", "")),
-        storage_driver=str(e.get("storage_driver", "")),
-        cgroup_version=str(e.get("cgroup_version", "")),
-        engine_os=str(e.get("operating_system", "")),
-    )
+    return provenance_now(engine, run_id=run_id)
 
 
 def _known(cls: type, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -287,19 +254,6 @@ class Results:
             sep=sep,
             provenance=self.provenance.short(),
             vm=t("measure.label.vm", accel=accel.upper()) if accel else "",
-        )
-
-    def with_mode(self, mode: str) -> Results:
-        return Results(
-            self.provenance,
-            self.settings,
-            self.startup,
-            self.disk,
-            self.images,
-            self.unavailable,
-            mode,
-            self.source,
-            self.footprint,
         )
 
 
@@ -390,7 +344,7 @@ class RunFile:
         )
 
     def _write(self, kind: str, record: Any) -> None:
-        line = json.dumps({"type": kind, **asdict(record)}, ensure_ascii=False)
+        line = json.dumps({"type": kind, **record_data(record)}, ensure_ascii=False)
         self._handle.write(line + "\n")
         self._handle.flush()
 
@@ -408,7 +362,7 @@ class RunFile:
                 "type": "amend",
                 "series": sample.series,
                 "index": sample.index,
-                "detail": sample.detail,
+                "detail": to_data(sample.detail),
             },
             ensure_ascii=False,
         )
@@ -465,7 +419,11 @@ def open_run(
             previous = load_results(path)
         except BadInput:
             previous = None
-        if previous is not None and previous.settings == dict(settings):
+        if (
+            previous is not None
+            and previous.settings == dict(settings)
+            and _file_format(path) == FILE_FORMAT
+        ):
             _drop_partial_line(path)
             return RunFile(path, previous, path.open("a", encoding="utf-8"))
     if path.exists():
@@ -475,12 +433,20 @@ def open_run(
     header = {
         "type": "run",
         "format": FILE_FORMAT,
-        "provenance": asdict(provenance),
+        "provenance": provenance.as_dict(),
         "settings": dict(settings),
     }
     handle.write(json.dumps(header, ensure_ascii=False) + "\n")
     handle.flush()
     return RunFile(path, results, handle)
+
+
+def _file_format(path: Path) -> int | None:
+    """The ``format`` of a run file's header (an older one is not resumed)."""
+    with path.open(encoding="utf-8") as f:
+        header = next(_records(f), {})
+    found = header.get("format")
+    return found if isinstance(found, int) else None
 
 
 def _drop_partial_line(path: Path) -> None:
@@ -519,10 +485,12 @@ def parse_results(
         kind = record.get("type")
         try:
             if kind == "run":
-                provenance = Provenance(**_known(Provenance, record["provenance"]))
+                provenance = Provenance.from_dict(record["provenance"])
                 settings = dict(record.get("settings", {}))
             elif kind == "startup":
-                startup.append(StartupSample(**_known(StartupSample, record)))
+                sample = _known(StartupSample, record)
+                sample["detail"] = recorded.from_data(sample.get("detail") or {})
+                startup.append(StartupSample(**sample))
                 unavailable.pop(record.get("series", ""), None)
             elif kind == "amend":
                 _amend(startup, record)
@@ -535,7 +503,7 @@ def parse_results(
             elif kind == "footprint":
                 footprint.append(FootprintPoint(**_known(FootprintPoint, record)))
             elif kind == "unavailable":
-                item = Unavailable(**_known(Unavailable, record))
+                item = Unavailable(**_known(Unavailable, recorded.from_data(record)))
                 unavailable[item.series] = item
         except (KeyError, TypeError, ValueError):
             continue  # a record this version cannot read: skipped, not fatal
@@ -559,7 +527,7 @@ def parse_results(
 def _amend(startup: list[StartupSample], record: dict[str, Any]) -> None:
     for i, old in enumerate(startup):
         if old.series == record.get("series") and old.index == record.get("index"):
-            detail = {**old.detail, **dict(record.get("detail") or {})}
+            detail = {**old.detail, **recorded.from_data(record.get("detail") or {})}
             startup[i] = StartupSample(
                 old.series,
                 old.index,
@@ -584,21 +552,68 @@ def load_results(path: Path | str, *, mode: str = "live") -> Results:
         ) from None
 
 
-def load_recorded(name: str = RECORDED_NAME) -> Results:
-    """The recorded run shipped with the package (``dockcourse record`` wrote it).
+#: The kinds of record a run holds, as ``results_data`` names them.
+RECORD_KINDS = ("startup", "disk", "image", "footprint", "unavailable")
+
+
+def record_data(record: Any) -> dict[str, Any]:
+    """One record as plain data (sentences as their catalogue key and fields)."""
+    return {f.name: to_data(getattr(record, f.name)) for f in fields(record)}
+
+
+def results_data(results: Results) -> dict[str, Any]:
+    """A run as the data of a recording: ``{"settings", "startup", "disk", "image",
+    "footprint", "unavailable"}`` (lists of records). Amended details are folded in."""
+    return {
+        "settings": to_data(results.settings),
+        "startup": [record_data(s) for s in results.startup],
+        "disk": [record_data(p) for p in results.disk],
+        "image": [record_data(i) for i in results.images],
+        "footprint": [record_data(p) for p in results.footprint],
+        "unavailable": [record_data(u) for u in results.unavailable],
+    }
+
+
+def results_from_data(
+    provenance: Provenance,
+    *parts: Mapping[str, Any],
+    mode: str = "live",
+    source: str = "",
+) -> Results:
+    """One :class:`Results` from parts shaped as :func:`results_data` (a recording, or
+    the values a chapter observed); parts after the first add to it."""
+    records: list[dict[str, Any]] = [
+        {"type": "run", "provenance": provenance.as_dict(), "settings": {}}
+    ]
+    for part in parts:
+        if "settings" in part:
+            records[0]["settings"] = dict(part["settings"])
+        for kind in RECORD_KINDS:
+            records += [{**item, "type": kind} for item in part.get(kind, ())]
+    lines = [json.dumps(record, ensure_ascii=False) for record in records]
+    return parse_results(lines, mode=mode, source=source)
+
+
+def load_recorded(
+    name: str = RECORDED_NAME, *, directory: Path | None = None
+) -> Results:
+    """The recorded run shipped with the package (``dockcourse record`` wrote it), or
+    the one in ``directory``.
 
     Recorded mode (no engine, e.g. Binder) plots it, labelled "recorded" with its
     provenance. Used by chapters 01 and 03.
     """
-    path = recorded_dir() / name
-    if not path.is_file():
+    try:
+        found = recorded.load(name, directory)
+    except recorded.RecordingMissing:
         raise MeasurementUnavailable(
             "recorded",
             t("measure.recorded_missing.cause", name=name),
             t("measure.recorded_missing.fix"),
-        )
-    text = path.read_text(encoding="utf-8")
-    return parse_results(text.splitlines(), mode="recorded", source=f"recorded/{name}")
+        ) from None
+    return results_from_data(
+        found.provenance, found.data, mode="recorded", source=f"recorded/{name}"
+    )
 
 
 def live_results(

@@ -34,7 +34,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .. import host, resources
 from ..text import t
@@ -264,20 +264,6 @@ def parse_log_time(line: bytes) -> int | None:
     return int(base.timestamp()) * 1_000_000_000 + int(digits)
 
 
-def _remove_if_ours(client: docker.DockerClient, name: str) -> None:
-    """Remove the named container if this session created it (Ctrl-C path)."""
-    import docker.errors
-
-    try:
-        found = client.api.inspect_container(name)
-    except docker.errors.NotFound:
-        return
-    found_labels = found.get("Config", {}).get("Labels") or {}
-    if found_labels.get(resources.LABEL_SESSION) == resources.session_id():
-        with suppress(docker.errors.NotFound):
-            client.api.remove_container(found["Id"], force=True, v=True)
-
-
 def engine_clock_offset(client: docker.DockerClient) -> tuple[float, float]:
     """(offset, uncertainty) in seconds: the engine's clock minus this machine's, from
     ``/info``'s ``SystemTime`` against the middle of the fastest of a few round trips,
@@ -369,7 +355,7 @@ def time_container(
         removed = True
     finally:
         if not removed:
-            _remove_if_ours(client, name)
+            resources.remove_container_if_ours(client, name)  # Ctrl-C path
     if status.get("StatusCode") != 0:
         raise MeasurementUnavailable(
             "container",
@@ -470,10 +456,22 @@ def fresh_image(
     from ..engine import call_timeout
 
     tag = f"{COLD_REPO}:{secrets.token_hex(4)}"
+    # The labels go in one LABEL line *before* the COPY: the classic builder turns each
+    # ``labels=`` entry into a LABEL step after the last line, each an intermediate
+    # container committed over the new layer (7 labels: about 7 s on fuse-overlayfs,
+    # and 7 mounts of the layer that should never have been mounted). Here the COPY is
+    # the last step, so its layer is made and never mounted before the sample. Image
+    # labels (``LABEL_IMAGE``), so that a clean-up after Ctrl-C finds the image.
+    from ..builds import label_instruction
+
+    label_line = label_instruction(resources.image_labels(chapter, role="measure"))
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         for name, data in (
-            ("Dockerfile", f"FROM {base_ref}\nCOPY nonce /nonce\n"),
+            (
+                "Dockerfile",
+                f"FROM {base_ref}\n{label_line}\nCOPY nonce /nonce\n",
+            ),
             ("nonce", secrets.token_hex(16)),
         ):
             info = tarfile.TarInfo(name)
@@ -488,7 +486,6 @@ def fresh_image(
                     fileobj=buffer,
                     custom_context=True,
                     tag=tag,
-                    labels=resources.labels(chapter),
                     rm=True,
                     forcerm=True,
                     decode=True,
@@ -518,6 +515,7 @@ def measure_container(
     on_sample: OnSample | None = None,
     on_engine_detail: OnSample | None = None,
     progress: bool | None = None,
+    where: str | None = None,
 ) -> list[StartupSample]:
     """Start ``warmup + runs`` containers one after another; one phased sample each.
 
@@ -528,6 +526,8 @@ def measure_container(
     ``network``: "none" (``--network none``) or "bridge" (the default network).
     ``cold=True``: every sample uses an image built just before it (build not timed);
     no warm-up then. Series: "container-none", "container-bridge", "container-cold".
+    ``where``: :func:`engine_kernel`'s answer when the caller has it already (one probe
+    container per run instead of one per series); asked here when None.
     """
     check_runs(runs)
     if network not in NETWORKS:
@@ -544,7 +544,8 @@ def measure_container(
     tag = secrets.token_hex(6)
     total = warmup + runs
     pending: list[tuple[StartupSample, str]] = []
-    where = engine_kernel(client, image_ref, chapter)
+    if where is None:
+        where = engine_kernel(client, image_ref, chapter)
     offset, uncertainty = engine_clock_offset(client)
     since = time.time()
     with progress_bar(total - start_index, series_caption(series), progress) as bar:
@@ -628,10 +629,3 @@ def measure_container(
         if on_engine_detail is not None and extra:
             on_engine_detail(final)
     return samples
-
-
-def container_engine_snapshot(client: docker.DockerClient) -> dict[str, Any]:
-    """Engine facts for provenance (``EngineInfo.as_dict()``)."""
-    from ..engine import engine_info
-
-    return engine_info(client).as_dict()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import os
 import re
 import selectors
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import host
+from ..errors import CourseError
 from ..text import t
 from .results import (
     VM_PHASES,
@@ -76,6 +78,11 @@ TOOL_TIMEOUT_S = 60.0
 ACCELS = ("auto", "kvm", "tcg")
 #: Outcome of the first real KVM boot in this process: None = not tried yet.
 _kvm_boots: tuple[bool, str] | None = None
+#: A KVM trial that *hung* is remembered for the rest of the host's boot (keyed by its
+#: boot ID, QEMU and kernel), so that each ``dockcourse bench`` does not spend
+#: :data:`KVM_TRIAL_TIMEOUT_S` finding it again; ``accel="kvm"`` (and the doctor) always
+#: try for real. A trial that failed otherwise, or worked, is not remembered.
+KVM_HANG_FILE = "kvm-hang.json"
 
 
 # ------------------------------------------------------------------ initramfs
@@ -180,7 +187,7 @@ class BootResult:
     guest_uptime_s: float | None  # the guest kernel's clock when init ran
 
 
-class BootFailed(Exception):
+class BootFailed(CourseError):
     def __init__(self, message: str, *, timed_out: bool = False) -> None:
         super().__init__(message)
         self.timed_out = timed_out
@@ -346,11 +353,6 @@ def _tail(out: bytearray, err: bytearray) -> str:
     return lines[-1][-200:] if lines else "no output"
 
 
-def kvm_outcome() -> tuple[bool, str] | None:
-    """What the first KVM boot in this process showed: (worked, why); None: untried."""
-    return _kvm_boots
-
-
 def _choose_accel(
     setup: VmSetup, accel: str, timeout_s: float
 ) -> tuple[str, str, BootResult | None]:
@@ -375,11 +377,17 @@ def _choose_accel(
         return "tcg", t("measure.vm.note.tcg", why=_kvm_boots[1]), None
     if _kvm_boots is not None:
         return "kvm", "KVM", None
+    remembered = _remembered_hang(setup) if accel == "auto" else None
+    if remembered is not None:
+        _kvm_boots = (False, t("measure.kvm_failed.cause", why=remembered))
+        return "tcg", t("measure.vm.note.tcg", why=_kvm_boots[1]), None
     trial = min(timeout_s, KVM_TRIAL_TIMEOUT_S)
     try:
         result = boot_once(setup, "kvm", timeout_s=trial)
     except BootFailed as exc:
         why = t("measure.kvm_failed.nested", error=exc) if exc.timed_out else str(exc)
+        if exc.timed_out:
+            _remember_hang(setup, why)
         _kvm_boots = (False, t("measure.kvm_failed.cause", why=why))
         if accel == "kvm":
             raise MeasurementUnavailable(
@@ -388,6 +396,47 @@ def _choose_accel(
         return "tcg", t("measure.vm.note.tcg", why=_kvm_boots[1]), None
     _kvm_boots = (True, t("measure.vm.kvm_booted"))
     return "kvm", "KVM", result
+
+
+def _hang_key(setup: VmSetup) -> dict[str, str]:
+    return {
+        "boot_id": host.boot_id(),
+        "qemu": setup.qemu,
+        "kernel": str(setup.kernel),
+    }
+
+
+def _remembered_hang(setup: VmSetup) -> object | None:
+    """Why KVM hung earlier in this boot of the host (a sentence), or None."""
+    from ..recorded import from_data
+
+    key = _hang_key(setup)
+    if not key["boot_id"]:
+        return None
+    try:
+        found = json.loads((cache_dir() / KVM_HANG_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(found, dict) or found.get("key") != key:
+        return None
+    why: object = from_data(found.get("why"))
+    return why
+
+
+def _remember_hang(setup: VmSetup, why: str) -> None:
+    from ..recorded import to_data
+
+    key = _hang_key(setup)
+    if not key["boot_id"]:
+        return
+    try:
+        folder = cache_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f"{KVM_HANG_FILE}.tmp{os.getpid()}"
+        tmp.write_text(json.dumps({"key": key, "why": to_data(why)}), "utf-8")
+        tmp.replace(folder / KVM_HANG_FILE)
+    except OSError:
+        pass  # a cache: the next run tries again
 
 
 def _sample(
@@ -567,9 +616,10 @@ def measure_vm_disk(
     qemu_img, qemu_io = _tool("qemu-img"), _tool("qemu-io")
     points: list[DiskPoint] = []
 
-    def add(what: str, n: int, per: int, shared: int) -> None:
+    def add(kind: str, wrote_bytes: int, n: int, per: int, shared: int) -> None:
         point = DiskPoint(
-            what=what,
+            kind=kind,
+            wrote_bytes=wrote_bytes,
             n=n,
             total_bytes=shared + per,
             shared_bytes=shared,
@@ -581,7 +631,6 @@ def measure_vm_disk(
         if on_point is not None:
             on_point(point)
 
-    wrote = f"each wrote {_human(write_bytes)}"
     with tempfile.TemporaryDirectory(prefix="dockcourse-vmdisk-") as tmp:
         folder = Path(tmp)
         base, virtual_bytes = build_base_disk(setup, folder)
@@ -626,15 +675,8 @@ def measure_vm_disk(
                     after[kind] += allocated_bytes(disk)
                 bar.update(1)
                 if n in ns:
-                    add("VMs, full copies", n, fresh["full"], 0)
-                    add("VMs, linked clones", n, fresh["linked"], base_bytes)
-                    add(f"VMs, full copies, {wrote}", n, after["full"], 0)
-                    add(f"VMs, linked clones, {wrote}", n, after["linked"], base_bytes)
+                    add("vm-full", 0, n, fresh["full"], 0)
+                    add("vm-linked", 0, n, fresh["linked"], base_bytes)
+                    add("vm-full", write_bytes, n, after["full"], 0)
+                    add("vm-linked", write_bytes, n, after["linked"], base_bytes)
     return points
-
-
-def _human(size: int) -> str:
-    for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
-        if size >= scale:
-            return f"{size / scale:g} {unit}"
-    return f"{size} B"

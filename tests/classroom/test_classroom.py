@@ -6,8 +6,10 @@ REST API, starts their servers, runs code in a kernel of each server that makes 
 and a volume through the learner's engine, and checks what the design promises: each engine
 sees only its own learner's objects; a learner cannot reach another's engine socket, home or
 server; ``-v /:/host`` in a learner's container cannot read root's files; the memory limit
-holds; the machine's own engine gets nothing; ``down`` leaves only the kept data, ``down
---purge`` not even that. Needs root (accounts, cgroups, loop-mounted homes).
+holds; the machine's own engine gets nothing; the teacher's view (``classroom progress``)
+shows the exercise checks a learner ran in their kernel, and nothing else of theirs;
+``down`` leaves only the kept data, ``down --purge`` not even that. Needs root (accounts,
+cgroups, loop-mounted homes).
 """
 
 from __future__ import annotations
@@ -228,6 +230,73 @@ def test_two_learners_run_chapter_00_live_on_their_own_rootless_engines(
         assert t("doctor.rootless") in shown
 
 
+#: In a learner's kernel: chapter 01's first exercise done and checked (three running
+#: containers of the course image), its second checked without being done.
+_CHECKS_CODE = (
+    "from dockcourse import setup\n"
+    "from dockcourse.checks.ch01 import check_shared, check_writer\n"
+    "course = setup('01')\n"
+    "EX = course.name('ex')\n"
+    "for i in (1, 2, 3):\n"
+    "    course.start(['sleep', '600'], name=f'{EX}-{i}', show=False)\n"
+    "print(check_shared(course))\n"
+    "print(check_writer(course))\n"
+    "course.clean()\n"
+)
+
+
+def _teachers_view(room: Room) -> dict[str, dict[str, dict[str, object]] | None]:
+    shown = room.tool("progress", "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert "root:" not in shown.stdout
+    return json.loads(shown.stdout)  # type: ignore[no-any-return]
+
+
+def test_the_teachers_view_shows_which_checks_each_learner_passed(room: Room) -> None:
+    from dockcourse import progress
+
+    a, b, c = room.learners
+    assert _teachers_view(room) == {a: {}, b: {}, c: {}}  # nobody has run a check
+    out = room.hub.run_in_kernel(a, _CHECKS_CODE)
+    assert "✔" in out and "✘" in out, out
+    room.hub.run_in_kernel(
+        b,
+        "from dockcourse import setup\n"
+        "from dockcourse.checks.ch01 import check_writer\n"
+        "print(check_writer(setup('01')))\n",
+    )
+    # The record in the learner's home: the checks' names, pass or not, when; no more.
+    record = Path(pwd.getpwnam(a).pw_dir) / progress.RELATIVE_PATH
+    data = json.loads(record.read_text())
+    assert data.keys() == {"format", "checks"}
+    assert set(data["checks"]) == {"01.shared", "01.writer"}
+    assert os.stat(record).st_uid == pwd.getpwnam(a).pw_uid
+    # A learner whose record is a link to a file only root reads shows nothing of it.
+    home_c = pwd.getpwnam(c).pw_dir
+    link = as_user(
+        c,
+        "sh",
+        "-c",
+        f"mkdir -p {home_c}/.local/share/dockcourse && "
+        f"ln -s /etc/shadow {home_c}/{progress.RELATIVE_PATH}",
+    )
+    assert link.returncode == 0, link.stderr
+    view = _teachers_view(room)
+    assert set(view) == set(room.learners)  # learners only, not the teacher
+    seen_a, seen_b = view[a], view[b]
+    assert seen_a is not None and seen_b is not None
+    assert seen_a["01.shared"]["passed"] is True
+    assert seen_a["01.writer"]["passed"] is False
+    assert list(seen_b) == ["01.writer"] and seen_b["01.writer"]["passed"] is False
+    assert view[c] is None
+    table = room.tool("progress")
+    assert table.returncode == 0, table.stderr
+    rows = {line.split()[0]: line for line in table.stdout.splitlines() if line}
+    assert rows[a].split()[1:3] == ["✔", "✘"] and "1/" in rows[a]
+    assert rows[b].split()[1:3] == ["·", "✘"] and "0/" in rows[b]
+    assert "?" in rows[c] and "root:" not in table.stdout
+
+
 def test_each_engine_lists_only_its_own_learners_objects(room: Room) -> None:
     code = (
         "import json\nfrom dockcourse.engine import connect\nc = connect()\n"
@@ -365,6 +434,7 @@ def test_down_keeps_only_the_learners_data_and_purge_removes_it(room: Room) -> N
         # Kept: the account and its disk, with the volume its engine made.
         disk = room.room.disk_image(name)
         assert disk.exists()
+        assert not classroom.disk_users(disk), "the disk is still attached"
         seen = subprocess.run(
             ["debugfs", "-R", "ls -l /.local/share/docker/volumes", str(disk)],
             capture_output=True,
@@ -372,6 +442,10 @@ def test_down_keeps_only_the_learners_data_and_purge_removes_it(room: Room) -> N
             timeout=30,
         )
         assert f"vol-{room.token}-{name}" in seen.stdout
+    # The teacher's view still reads the records, from the kept disks.
+    view = _teachers_view(room)
+    first = view[room.learners[0]]
+    assert first is not None and first["01.shared"]["passed"] is True
     purge = room.tool("down", "--purge")
     assert purge.returncode == 0, purge.stderr
     for name in [room.room.admin.name, *room.learners]:

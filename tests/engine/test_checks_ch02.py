@@ -10,7 +10,13 @@ from typing import Any
 import docker.errors
 import pytest
 
-from dockcourse.checks.ch02 import check_hermit, check_sleeper
+from dockcourse.checks.ch02 import (
+    LIFE_FILE,
+    check_hermit,
+    check_life,
+    check_removed,
+    check_sleeper,
+)
 from dockcourse.resources import NameTaken, new_name
 from dockcourse.session import Session
 from dockcourse.text import set_language
@@ -144,3 +150,54 @@ def test_recorded_mode_says_what_it_would_check(capsys: Any) -> None:
     assert verdict.status == "recorded"
     assert "hostname island and a 64 MiB memory limit" in str(verdict)
     assert check_hermit(recorded).status == "recorded"
+
+
+def test_life_and_removed_follow_the_containers_life(
+    course: Session, name: str, client: Any
+) -> None:
+    """Exercise 3 then 4: nothing yet, running, stopped without the file, stopped with
+    it (✔), then removed (✔); a container never seen stopped is not "removed"."""
+    assert not check_removed(course, name).passed  # never made: not "removed"
+    verdict = check_life(course, name)
+    assert not verdict.passed and f"no container named {name}" in verdict.detail
+    course.start("echo started; sleep 300", name=name)
+    verdict = check_life(course, name)
+    assert not verdict.passed and "still running" in verdict.detail
+    assert f"docker stop {name}" in verdict.hint
+    client.api.stop(name, timeout=1)
+    verdict = check_life(course, name)
+    assert not verdict.passed and LIFE_FILE in verdict.detail
+    assert "docker exec" in verdict.hint
+    client.api.start(name)
+    made = client.api.exec_create(name, ["sh", "-c", f"echo hello > {LIFE_FILE}"])
+    client.api.exec_start(made["Id"])
+    assert not check_removed(course, name).passed  # still there
+    client.api.stop(name, timeout=1)
+    verdict = check_life(course, name)
+    assert verdict.passed, str(verdict)
+    assert "exit code 137" in verdict.detail and "SIGKILL" in verdict.detail
+    client.api.remove_container(name)
+    verdict = check_removed(course, name)
+    assert verdict.passed, str(verdict)
+
+
+def test_life_accepts_an_unlabelled_container_from_the_terminal(
+    course: Session, name: str, client: Any, image_ref: str
+) -> None:
+    """Made with the plain docker CLI (no course label): the check reads it all the
+    same, and never removes it."""
+    client.api.create_container(
+        image_ref, ["sh", "-c", f"echo hello > {LIFE_FILE}"], name=name
+    )
+    client.api.start(name)
+    client.api.wait(name, timeout=30)
+    verdict = check_life(course, name)
+    assert verdict.passed, str(verdict)
+    assert "exit code 0" in verdict.detail
+    assert client.api.inspect_container(name)["State"]["Status"] == "exited"
+
+
+def test_the_names_are_this_sessions(course: Session) -> None:
+    other = Session(chapter="02", mode="live", lang="en", client=course.client)
+    assert course.name("life") != other.name("life")
+    assert check_life(course).detail != check_life(other).detail

@@ -109,3 +109,23 @@ def test_reader_fails_when_missing_writable_or_elsewhere(
         verdict = ch06.inspect_reader(client, reader, volume)
         assert not verdict and "does not mount" in verdict.detail
         assert "nothing" in verdict.detail and "created" in verdict.hint
+
+
+def test_shell_volume_passes_on_a_note_and_fails_with_a_hint(
+    client: Any, image_ref: str, names: Any
+) -> None:
+    volume, _ = names
+    verdict = ch06.inspect_shell_volume(client, volume, image_ref=image_ref)
+    assert not verdict and "no volume" in verdict.detail
+    assert "docker run -it" in verdict.hint
+    vol.create_volume(client, volume, chapter=CHAPTER)
+    verdict = ch06.inspect_shell_volume(client, volume, image_ref=image_ref)
+    assert not verdict and "/data/note.txt" in verdict.detail
+    assert "hostname > /data/note.txt" in verdict.hint
+    _write(client, image_ref, volume, ": > note.txt")
+    verdict = ch06.inspect_shell_volume(client, volume, image_ref=image_ref)
+    assert not verdict and "empty" in verdict.detail
+    _write(client, image_ref, volume, "hostname > note.txt")
+    verdict = ch06.inspect_shell_volume(client, volume, image_ref=image_ref)
+    assert verdict.passed, verdict
+    assert "course.clean() removes it" in verdict.detail  # a course volume (%docker)

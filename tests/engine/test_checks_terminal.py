@@ -77,3 +77,75 @@ def test_a_volume_and_reader_made_in_the_terminal_pass_chapter_06(
         undo=["rm", "-f", reader],
     )  # fmt: skip
     assert ch06.inspect_reader(client, reader, volume).passed
+
+
+def _in_a_terminal(
+    cli: str, env: dict[str, str], args: list[str], typed: list[str]
+) -> str:
+    """``docker ARGS`` with a real terminal (a pseudo-terminal, as JupyterLab's Terminal
+    gives it, which ``-it`` needs), each line of ``typed`` typed at the prompt."""
+    import pty
+    import select
+    import time
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [cli, *args], env=env, stdin=follower, stdout=follower, stderr=follower
+    )
+    os.close(follower)
+    seen = b""
+    deadline = time.monotonic() + 60
+
+    def read_until(marker: bytes) -> None:
+        nonlocal seen
+        while marker not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([leader], [], [], 1)
+            if ready:
+                try:
+                    seen += os.read(leader, 4096)
+                except OSError:  # the terminal closed: the container is gone
+                    return
+
+    try:
+        read_until(b"# ")  # busybox sh's prompt: / #
+        for line in typed:
+            os.write(leader, line.encode() + b"\r")
+            time.sleep(0.2)
+        proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+        read_until(b"\0")  # whatever is left
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(leader)
+    assert proc.returncode == 0, seen.decode(errors="replace")
+    return seen.decode(errors="replace")
+
+
+def test_the_sources_it_command_typed_in_the_terminal_passes_chapter_06(
+    client: Any, image_ref: str, engine_endpoint: Any, docker_cli: Callable[..., str]
+) -> None:
+    """The source's ``docker run -it -v myvolume:/data … sh``, with the session's
+    volume name, typed in a terminal: ``-v`` makes the volume (no course label), a file
+    written at the prompt stays after ``exit``, and exercise 3's check passes."""
+    from dockcourse.session import Session
+
+    session = Session("06", "live", "en", client=client, image_ref=image_ref)
+    volume = session.name(ch06.SHELL_PURPOSE)
+    docker_cli("volume", "ls", undo=["volume", "rm", "-f", volume])  # made by -v below
+    assert not ch06.check_shell(session).passed
+    cli = shutil.which("docker")
+    assert cli is not None
+    env = {**os.environ, "DOCKER_HOST": str(engine_endpoint.url)}
+    env.pop("DOCKER_CONTEXT", None)
+    _in_a_terminal(
+        cli,
+        env,
+        ["run", "-it", "--rm", "-v", f"{volume}:/data", image_ref, "sh"],
+        ["hostname > /data/note.txt", "exit"],
+    )
+    found = client.api.inspect_volume(volume)
+    assert LABEL_COURSE not in (found.get("Labels") or {})  # the learner's, by -v
+    verdict = ch06.check_shell(session)
+    assert verdict.passed, verdict
+    assert f"docker volume rm {volume}" in verdict.detail
+    assert "course.clean" in verdict.detail  # says the cleanup leaves it

@@ -117,13 +117,18 @@ def test_docker_host_beats_the_context_for_the_cli_and_the_course(
     plain, by_env, host_and_env, flag = contexts.precedence("dockcourse-t4")
     assert plain["cli_context"] == "default"
     assert by_env["cli_context"] == "dockcourse-t4"
+    # Recorded as data (the source, the URL), rendered in the reader's language.
+    assert by_env["course"] == {"source": "context dockcourse-t4", "url": engine_url}
     shown = describe_source("context dockcourse-t4")
-    assert by_env["course"] == f"{shown} → {engine_url}"
+    table = contexts.precedence_table([plain, by_env, host_and_env, flag])
+    assert f"{shown} → {engine_url}" in table
     # DOCKER_HOST wins over DOCKER_CONTEXT: the CLI cannot reach the fake socket.
     assert host_and_env["cli_context"] == "default"
     assert host_and_env["cli_reaches"] is None
-    shown = describe_source("DOCKER_HOST")
-    assert host_and_env["course"] == f"{shown} → {contexts.UNREACHABLE_HOST}"
+    assert host_and_env["course"] == {
+        "source": "DOCKER_HOST",
+        "url": contexts.UNREACHABLE_HOST,
+    }
     # Only the --context flag beats DOCKER_HOST.
     assert flag["cli_context"] == "dockcourse-t4"
     assert flag["cli_reaches"] == contexts.engine_label(client.version())

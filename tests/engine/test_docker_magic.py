@@ -18,7 +18,7 @@ from typing import Any
 import docker.errors
 import pytest
 
-from dockcourse import cli_magic, dockercli, resources, tagledger, transcripts
+from dockcourse import cli_magic, dockercli, recorded, resources, tagledger, transcripts
 from dockcourse.session import Session, setup
 from dockcourse.text import t
 
@@ -145,6 +145,28 @@ def test_build_from_a_dockerfile_in_the_scratch_folder(
     course.clean()
     with pytest.raises(docker.errors.NotFound):
         client.api.inspect_image(tag)
+
+
+def test_a_rebuild_with_the_same_tag_leaves_no_old_build_behind(
+    shell: Any, course: Session, client: Any, image_ref: str, capsys: Any
+) -> None:
+    """The capstone rebuilds its image under the same name: the first build, left without
+    a name by the course's own rebuild, goes with cleanup; a learner's image tagged the
+    same way by hand stays (it was never built by the course)."""
+    folder = course.scratch / "rebuilt"
+    folder.mkdir()
+    (folder / "Dockerfile").write_text(f'FROM {image_ref}\nCMD ["echo", "one"]\n')
+    tag = f"learner-rebuilt-{suffix()}:1"
+    magic(shell, capsys, f"build -t {tag} {folder}")
+    first = client.api.inspect_image(tag)["Id"]
+    (folder / "Dockerfile").write_text(f'FROM {image_ref}\nCMD ["echo", "two"]\n')
+    magic(shell, capsys, f"build -t {tag} {folder}")
+    assert client.api.inspect_image(tag)["Id"] != first
+    assert client.api.inspect_image(first)["RepoTags"] in ([], ["<none>:<none>"])
+    course.clean()
+    for gone in (first, tag):
+        with pytest.raises(docker.errors.NotFound):
+            client.api.inspect_image(gone)
 
 
 def test_a_tag_it_makes_is_untagged_by_cleanup_and_the_image_stays(
@@ -326,8 +348,12 @@ def test_outputs_are_recorded_and_replayed_by_the_typed_line(
         (f"docker {typed}", f"{word}\n")
     ]
     # replayed in recorded mode from the same recording, labelled as recorded
-    collected = transcripts.collect(str(runs))
-    monkeypatch.setattr(transcripts, "_recorded_runs", lambda: collected)
+    stored = tmp_path / "recorded"
+    transcripts.save(
+        transcripts.collect(runs), recorded.provenance_now(course.engine), stored
+    )
+    monkeypatch.setattr(recorded, "recorded_dir", lambda: stored)
+    monkeypatch.setattr(transcripts, "_chapter", transcripts._chapter.__wrapped__)
     monkeypatch.setattr(course, "mode", "recorded")
     shown = magic(shell, capsys, typed)
     assert last().status == "recorded"
@@ -381,3 +407,130 @@ def test_output_is_streamed_line_by_line_as_it_comes(
     when = {text.strip(): at for at, text in out.lines + err.lines}
     assert when["second"] - when["first"] > 1.0  # printed before the container ended
     assert [text for _, text in err.lines] == ["warn\n"]
+
+
+def test_host_access_borrowing_and_terminal_only_commands_are_refused(
+    shell: Any,
+    course: Session,
+    client: Any,
+    image_ref: str,
+    learner: Any,
+    capsys: Any,
+    nothing_runs: None,
+) -> None:
+    refused = {
+        f"run --rm --privileged {image_ref} true": "--allow-host",
+        f"run --rm --pid host {image_ref} ps": "--allow-host",
+        f"run --rm --network=host {image_ref} true": "--allow-host",
+        f"run --rm --cap-add SYS_ADMIN {image_ref} true": "--allow-host",
+        f"run --rm -v /var/run/docker.sock:/s {image_ref} true": "the engine's socket",
+        f"--allow-host run --rm -v /run/docker.sock:/s {image_ref} true": (
+            "the engine's socket"
+        ),
+        "compose up -d": "JupyterLab's Terminal",
+        "swarm init": "JupyterLab's Terminal",
+        f"run --rm --volumes-from {learner.container} {image_ref} ls": "would lend this container",
+        f"run --rm --network {learner.network} {image_ref} true": "would lend this container",
+        f"update --memory 64m {learner.container}": "does not change it",
+        f"rename {learner.container} renamed-{suffix()}": "does not change it",
+        f"network connect {learner.network} {learner.container}": "does not change it",
+        f"build {course.scratch}": "without a name",
+        "load": "standard input",
+    }
+    for line, says in refused.items():
+        shown = magic(shell, capsys, line)
+        assert last().status == "refused", (line, shown)
+        assert says in shown and "Nothing was run" in shown, (line, shown)
+    client.api.inspect_container(learner.container)  # not renamed
+    assert client.api.inspect_container(learner.container)["HostConfig"]["Memory"] == 0
+
+
+def test_with_the_opt_in_a_host_namespace_is_the_learner_s_choice(
+    shell: Any, course: Session, image_ref: str, capsys: Any
+) -> None:
+    shown = magic(shell, capsys, f"--allow-host run --rm --pid host {image_ref} true")
+    assert last().status == "ran" and last().exit_code == 0, shown
+
+
+def _ledger_entries() -> list[dict[str, Any]]:
+    path = tagledger.ledger_path()
+    return (
+        [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
+    )
+
+
+def test_import_is_labelled_recorded_and_removed_by_cleanup(
+    shell: Any, course: Session, client: Any, image_ref: str, capsys: Any
+) -> None:
+    box, archive = f"rootfs-{suffix()}", course.scratch / "rootfs.tar"
+    tag = f"imported-{suffix()}:1"
+    magic(shell, capsys, f"create --name {box} {image_ref} true")
+    magic(shell, capsys, f"export -o {archive} {box}")
+    assert last().exit_code == 0 and archive.stat().st_size > 0
+    shown = magic(shell, capsys, f"import {archive} {tag}")
+    assert last().status == "ran" and last().exit_code == 0, shown
+    assert "--change" in shown
+    labels = client.api.inspect_image(tag)["Config"]["Labels"]
+    assert labels[resources.LABEL_IMAGE] == "true"
+    assert labels[resources.LABEL_SESSION] == resources.session_id()
+    assert [(e["tag"], e["made_by"]) for e in _ledger_entries()] == [(tag, "import")]
+    course.clean()
+    with pytest.raises(docker.errors.NotFound):
+        client.api.inspect_image(tag)
+
+
+def test_load_is_recorded_and_untagged_and_a_learner_s_tag_survives(
+    shell: Any, course: Session, client: Any, image_ref: str, learner: Any, capsys: Any
+) -> None:
+    tag, archive = f"loaded-{suffix()}:1", course.scratch / "loaded.tar"
+    image_id = client.api.inspect_image(image_ref)["Id"]
+    magic(shell, capsys, f"tag {image_ref} {tag}")
+    magic(shell, capsys, f"save -o {archive} {tag}")
+    assert last().exit_code == 0
+    magic(shell, capsys, f"rmi {tag}")
+    assert last().exit_code == 0
+    with pytest.raises(docker.errors.NotFound):
+        client.api.inspect_image(tag)
+    shown = magic(shell, capsys, f"load -i {archive}")
+    assert last().status == "ran" and last().exit_code == 0, shown
+    assert client.api.inspect_image(tag)["Id"] == image_id
+    assert (tag, "load") in [(e["tag"], e["made_by"]) for e in _ledger_entries()]
+
+    theirs, learner_id = (
+        course.scratch / "theirs.tar",
+        client.api.inspect_image(learner.image)["Id"],
+    )
+    magic(shell, capsys, f"save -o {theirs} {learner.image}")  # reading is fine
+    assert last().exit_code == 0
+    shown = magic(shell, capsys, f"load -i {theirs}")
+    assert last().status == "refused", shown
+    assert t("dockercli.tag_taken", tag=learner.image, command="load") in shown
+
+    course.clean()
+    with pytest.raises(docker.errors.NotFound):
+        client.api.inspect_image(tag)
+    assert client.api.inspect_image(image_ref)["Id"] == image_id
+    assert client.api.inspect_image(learner.image)["Id"] == learner_id
+
+
+def test_a_run_that_pulls_its_image_records_the_tag_for_cleanup(
+    shell: Any, course: Session, client: Any, capsys: Any
+) -> None:
+    """``run`` of an image the engine lacks pulls it, like ``pull`` does: the tag goes to
+    the ledger, and cleanup untags it (chapter 03's registry, on 127.0.0.1)."""
+    from dockcourse.lessons import ch03 as lesson
+
+    if lesson.registry_binary()[0] is None:
+        pytest.skip("no registry program here (Debian: apt install docker-registry)")
+    registry = lesson.start_registry(course)
+    assert registry["running"], lesson.registry_summary(registry)
+    welcome = registry["welcome"]
+    assert client.api.images(name=welcome) == []  # the course removed its copy
+    shown = magic(shell, capsys, f"run --rm {welcome} true")
+    assert last().status == "ran" and last().exit_code == 0, shown
+    assert (dockercli.full_tag(welcome), "pull") in [
+        (e["tag"], e["made_by"]) for e in _ledger_entries()
+    ]
+    course.clean()
+    with pytest.raises(docker.errors.NotFound):
+        client.api.inspect_image(welcome)

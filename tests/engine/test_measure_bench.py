@@ -54,9 +54,9 @@ def test_bench_quick_writes_json_and_plots_with_every_series(tmp_path: Path) -> 
     ):
         assert results.samples(series), series
     assert results.vm_accel() in ("kvm", "tcg")
-    assert {p.what for p in results.disk} >= {"containers", "VMs, full copies"}
+    assert {p.kind for p in results.disk} >= {"containers", "vm-full"}
     summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["provenance"]["engine_version"] != "no engine"
+    assert summary["provenance"]["engine_version"] not in ("", "no engine")
     assert summary["provenance"]["storage_driver"]
     assert summary["vm_accel"] == results.vm_accel()
     assert "faster than this VM" in summary["headline"]

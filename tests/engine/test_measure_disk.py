@@ -38,7 +38,7 @@ def test_container_disk_matches_docker_system_df(client: Any, image_ref: str) ->
         image_id = _bare_id(client.api.inspect_image(image_ref)["Id"])
         image = next(i for i in df["Images"] if _bare_id(i["Id"]) == image_id)
         assert point.shared_bytes == image["Size"]
-        if "wrote" in point.what:
+        if point.wrote_bytes:
             assert point.per_instance_bytes == sum(c.get("SizeRw", 0) for c in ours)
         checked.append(point.n)
 
@@ -46,13 +46,13 @@ def test_container_disk_matches_docker_system_df(client: Any, image_ref: str) ->
         client, (1, 3), image_ref=image_ref, on_point=compare_with_df, progress=False
     )
     assert checked == [1, 1, 3, 3]
-    by = {(p.what, p.n): p for p in points}
-    fresh, written = by[("containers", 3)], by[("containers, each wrote 1 MiB", 3)]
+    by = {(p.series, p.n): p for p in points}
+    fresh, written = by[(("containers", 0), 3)], by[(("containers", MIB), 3)]
     assert fresh.shared_bytes > 0
     assert fresh.per_instance_bytes < 3 * 64 * 1024  # a fresh writable layer is ~empty
     assert 3 * MIB <= written.per_instance_bytes < 3 * MIB + 3 * 256 * 1024
     assert written.total_bytes == written.shared_bytes + written.per_instance_bytes
-    assert by[("containers", 1)].shared_bytes == fresh.shared_bytes  # counted once
+    assert by[(("containers", 0), 1)].shared_bytes == fresh.shared_bytes  # once
     assert client.api.containers(all=True, filters=measured) == []
 
 
@@ -68,12 +68,12 @@ def test_vm_disks_full_copies_grow_linked_clones_stay_small() -> None:
     if host.find_qemu() is None or host.find_kernel() is None:
         pytest.fail("the VM tests need QEMU and a kernel (.ci/run installs them)")
     points = vm.measure_vm_disk([1, 4], progress=False)
-    by = {(p.what, p.n): p for p in points}
-    full1, full4 = by[("VMs, full copies", 1)], by[("VMs, full copies", 4)]
-    linked4 = by[("VMs, linked clones", 4)]
+    by = {(p.series, p.n): p for p in points}
+    full1, full4 = by[(("vm-full", 0), 1)], by[(("vm-full", 0), 4)]
+    linked4 = by[(("vm-linked", 0), 4)]
     assert full1.total_bytes > MIB  # holds its own kernel and busybox
     assert full4.total_bytes == pytest.approx(4 * full1.total_bytes, rel=0.05)
     assert linked4.shared_bytes > MIB
     assert linked4.per_instance_bytes < full1.total_bytes / 4
-    wrote = by[("VMs, linked clones, each wrote 1 MiB", 4)]
+    wrote = by[(("vm-linked", MIB), 4)]
     assert wrote.per_instance_bytes >= linked4.per_instance_bytes + 4 * MIB

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from dockcourse import plots
 from dockcourse.engine import connect
 from dockcourse.images import ensure_image
 from dockcourse.measure import footprint
@@ -73,6 +74,7 @@ def test_one_vm_idles_reports_its_memory_both_ways_and_times_the_loop() -> None:
 def test_bench_footprint_parts_write_records_and_plots(tmp_path: Path) -> None:
     plan = make_plan(quick=True, parts=("footprint", "cpu"))
     results = run_bench(tmp_path, plan, progress=False, say=lambda _: None)
+    plots.save_all(results, tmp_path)
     back = load_results(tmp_path / "results.jsonl")
     assert {p.metric for p in back.footprint} >= {"memory_bytes", "start_all_s"}
     assert {p.kind for p in back.footprint} >= {"process", "container"}

@@ -66,7 +66,7 @@ def test_ctrl_c_during_a_backup_leaves_no_tar(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     _fill(client, image_ref, volume, 4)
-    real = vol._StreamReader.readinto
+    real = vol.backups._StreamReader.readinto
     calls = {"n": 0}
 
     def interrupted(self: Any, buffer: Any) -> int:
@@ -75,7 +75,7 @@ def test_ctrl_c_during_a_backup_leaves_no_tar(
             raise KeyboardInterrupt
         return real(self, buffer)
 
-    monkeypatch.setattr(vol._StreamReader, "readinto", interrupted)
+    monkeypatch.setattr(vol.backups._StreamReader, "readinto", interrupted)
     target = tmp_path / "b.tar"
     with pytest.raises(vol.Interrupted) as info:
         vol.backup(client, image_ref, volume, target, chapter=CHAPTER)
@@ -93,18 +93,18 @@ def test_ctrl_c_during_a_restore_says_what_the_volume_holds(
 ) -> None:  # fmt: skip
     _fill(client, image_ref, volume, 1)
     backup = vol.backup(client, image_ref, volume, tmp_path / "b.tar", chapter=CHAPTER)
-    real = vol._start_and_wait
+    real = vol.backups._start_and_wait
 
     def interrupted(client: Any, container: Any, timeout_s: float) -> None:
         container.start()
         raise KeyboardInterrupt  # while tar unpacks
 
-    monkeypatch.setattr(vol, "_start_and_wait", interrupted)
+    monkeypatch.setattr(vol.backups, "_start_and_wait", interrupted)
     with pytest.raises(vol.Interrupted) as info:
         vol.restore(client, image_ref, volume, backup.path, chapter=CHAPTER)
     assert info.value.message == t("volumes.err.restore_interrupted", name=volume)
     assert _helpers(client) == []
-    monkeypatch.setattr(vol, "_start_and_wait", real)
+    monkeypatch.setattr(vol.backups, "_start_and_wait", real)
     vol.restore(client, image_ref, volume, backup.path, chapter=CHAPTER)  # completes
     again = vol.use_volume(client, image_ref, volume, "cat a.txt", chapter=CHAPTER)
     assert again.output.strip() == "ok"

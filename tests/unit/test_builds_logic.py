@@ -91,12 +91,6 @@ def test_format_build_abbreviates_the_label_step() -> None:
     assert "Step 4/4 : LABEL io.dockcourse.*=…" in text
 
 
-def test_human_size_matches_the_cli() -> None:
-    assert builds.human_size(1985580) == "1.99MB"
-    assert builds.human_size(4194310) == "4.19MB"
-    assert builds.human_size(87) == "87B"
-
-
 def test_elf_header_names_the_cpu() -> None:
     from dockcourse.images import elf_facts
 

@@ -30,7 +30,7 @@ IMAGE = "dockcourse/busybox:0.1.0"
 
 def planned(line: str, **kwargs: Any) -> dockercli.Plan:
     options, words = dockercli.magic_options(dockercli.split(line))
-    kwargs.setdefault("allow_host_mount", options.allow_host_mount)
+    kwargs.setdefault("allow_host", options.allow_host)
     return plan(words, chapter=CHAPTER, **kwargs)
 
 
@@ -82,7 +82,7 @@ def test_magic_options_come_first_and_are_not_passed_to_docker() -> None:
     options, words = dockercli.magic_options(
         dockercli.split("--allow-host-mount --timeout 5 docker ps")
     )
-    assert options.allow_host_mount and options.timeout_s == 5
+    assert options.allow_host and options.timeout_s == 5
     assert words == ["ps"]
     options, _ = dockercli.magic_options(["--timeout=2.5", "ps"])
     assert options.timeout_s == 2.5
@@ -157,7 +157,7 @@ def test_build_labels_the_image_as_the_course_s_image() -> None:
     assert found[resources.LABEL_COURSE] == ""
     assert found[resources.LABEL_CHAPTER] == CHAPTER
     assert p.argv[-3:] == ("-t", "myapp:1", ".")
-    aliased = planned("image build .")
+    aliased = planned("image build -t x .")
     assert aliased.command == ("build",)
     assert aliased.argv[:4] == ("docker", "image", "build", "--label")
 
@@ -386,7 +386,12 @@ def test_detached_or_tty_less_commands_run_in_the_cell(line: str) -> None:
         (f"image tag {IMAGE} localhost:5000/myapp:2", ("localhost:5000/myapp:2",)),
         ("build -t a -t b:2 --tag=c:3 .", ("a:latest", "b:2", "c:3")),
         ("commit web myapp:1", ("myapp:1",)),
-        ("commit web", ()),
+        ("import site.tar myapp:3", ("myapp:3",)),
+        ("image import https://example.org/rootfs.tar.gz web", ("web:latest",)),
+        (f"run --pull always {IMAGE} true", (IMAGE,)),
+        (f"run --rm {IMAGE} true", ()),
+        ("pull localhost:5000/welcome:1", ("localhost:5000/welcome:1",)),
+        ("image pull busybox", ("busybox:latest",)),
         ("ps", ()),
     ],
 )
@@ -411,6 +416,259 @@ def test_python_values_expand_and_go_templates_stay() -> None:
     assert cli_magic.expand("run --name x-{course.tag} i", ns) == "run --name x-abc i"
     line = "ps --format '{{.Names}}' {missing} {1+1}"
     assert cli_magic.expand(line, ns) == line
+
+
+# --- Host access, the engine's socket, objects no label marks --------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "option", "what"),
+    [
+        (f"run --rm --privileged {IMAGE} true", "--privileged", "privileged"),
+        (f"run --rm --pid=host {IMAGE} ps", "--pid host", "pid"),
+        (f"run --rm --pid host {IMAGE} ps", "--pid host", "pid"),
+        (f"create --network=host {IMAGE}", "--network host", "network"),
+        (f"run --rm --net host {IMAGE} true", "--net host", "network"),
+        (f"run --rm --ipc host {IMAGE} true", "--ipc host", "ipc"),
+        (f"run --rm --uts=host {IMAGE} hostname", "--uts host", "uts"),
+        (f"run --rm --userns host {IMAGE} id", "--userns host", "userns"),
+        (f"run --rm --cgroupns host {IMAGE} true", "--cgroupns host", "cgroupns"),
+        (
+            f"run --rm --cap-add SYS_ADMIN {IMAGE} true",
+            "--cap-add SYS_ADMIN",
+            "cap_add",
+        ),
+        (f"run --rm --device /dev/sda {IMAGE} true", "--device /dev/sda", "device"),
+        (
+            f"run --rm --security-opt seccomp=unconfined {IMAGE} true",
+            "--security-opt seccomp=unconfined",
+            "security_opt",
+        ),
+        ("exec --privileged web true", "--privileged", "privileged"),
+    ],
+)
+def test_host_namespaces_and_privileges_need_the_cell_s_opt_in(
+    line: str, option: str, what: str
+) -> None:
+    caught = refusal(line)
+    assert caught.key == "dockercli.host_access"
+    assert caught.fields["option"] == option
+    assert caught.fields["what"] == t(
+        f"dockercli.host_what.{what}", value=option.partition(" ")[2]
+    )
+    assert "--allow-host" in str(caught)
+    for opt_in in ("--allow-host", "--allow-host-mount"):  # the first name still works
+        args = tuple(line.split()[1:])
+        assert planned(f"{opt_in} {line}").argv[-len(args) :] == args
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"run --rm --network none {IMAGE} true",
+        f"run --rm --network=bridge {IMAGE} true",
+        f"run --rm --cap-drop ALL {IMAGE} true",
+        f"run --rm --security-opt no-new-privileges {IMAGE} true",
+        f"run --rm {IMAGE} sh -c 'ps --pid=host --privileged'",  # the container's
+        "exec web ps",
+    ],
+)
+def test_what_keeps_the_container_isolated_runs_without_an_opt_in(line: str) -> None:
+    assert planned(line).argv[0] == "docker"
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "/var/run/docker.sock:/var/run/docker.sock",
+        "/run/docker.sock:/s",
+        "/var/run:/host-run",
+        "/tmp/elsewhere/podman.sock:/s",
+    ],
+)
+def test_the_engine_s_socket_is_refused_even_with_the_opt_in(spec: str) -> None:
+    for opt_in in ("", "--allow-host "):
+        caught = refusal(f"{opt_in}run --rm -v {spec} {IMAGE} true")
+        assert caught.key == "dockercli.engine_socket"
+    mount = "type=bind,source=/var/run/docker.sock,target=/s"
+    assert refusal(f"run --rm --mount {mount} {IMAGE} true").key == (
+        "dockercli.engine_socket"
+    )
+    assert refusal(f"run --rm --use-api-socket {IMAGE} true").key == (
+        "dockercli.engine_socket"
+    )
+
+
+def test_the_session_s_own_socket_is_refused_wherever_it_is(tmp_path: Path) -> None:
+    sock = tmp_path / "engine" / "my.sock"
+    caught = refusal(
+        f"--allow-host run --rm -v {sock}:/s {IMAGE} true",
+        engine_sockets=[str(sock)],
+    )
+    assert caught.key == "dockercli.engine_socket"
+    # and the host folder it is in, which holds it
+    assert (
+        refusal(
+            f"--allow-host run --rm -v {sock.parent}:/s {IMAGE} true",
+            engine_sockets=[str(sock)],
+        ).key
+        == "dockercli.engine_socket"
+    )
+    # a whole-host mount is the host-mount opt-in's business, not the socket's
+    assert planned(f"--allow-host run --rm -v /:/host {IMAGE} ls").argv[0] == "docker"
+
+
+@pytest.mark.parametrize(
+    ("line", "borrows"),
+    [
+        (f"run --rm --volumes-from web {IMAGE} ls", [("container", "web")]),
+        (f"run --rm --volumes-from web:ro {IMAGE} ls", [("container", "web")]),
+        (f"run --rm --pid container:web {IMAGE} ps", [("container", "web")]),
+        (f"run --rm --network=container:web {IMAGE} true", [("container", "web")]),
+        (f"run --rm --ipc container:web {IMAGE} true", [("container", "web")]),
+        (f"create --network mynet {IMAGE}", [("network", "mynet")]),
+        (f"create --network name=mynet,alias=a {IMAGE}", [("network", "mynet")]),
+        (f"run --rm --link db:db {IMAGE} true", [("container", "db")]),
+        (f"run --rm --network none {IMAGE} true", []),
+    ],
+)
+def test_what_a_container_borrows_is_named_for_the_engine_check(
+    line: str, borrows: list[tuple[str, str]]
+) -> None:
+    assert [(kind, name) for kind, name, _ in planned(line).borrows] == borrows
+
+
+@pytest.mark.parametrize(
+    ("line", "changes"),
+    [
+        (
+            "update --memory 64m web other",
+            [("container", "web"), ("container", "other")],
+        ),
+        ("container update --restart no web", [("container", "web")]),
+        ("rename web site", [("container", "web")]),
+        ("network connect mynet web", [("network", "mynet"), ("container", "web")]),
+        (
+            "network connect --alias a mynet web",
+            [("network", "mynet"), ("container", "web")],
+        ),
+        (
+            "network disconnect -f mynet web",
+            [("network", "mynet"), ("container", "web")],
+        ),
+        ("stop web", []),
+    ],
+)
+def test_what_a_command_changes_is_named_for_the_engine_check(
+    line: str, changes: list[tuple[str, str]]
+) -> None:
+    assert list(planned(line).changes) == changes
+
+
+@pytest.mark.parametrize(
+    ("line", "what"),
+    [
+        ("compose up -d", "compose"),
+        ("compose ls", "compose"),
+        ("swarm init", "swarm"),
+        ("service create busybox", "swarm"),
+        ("stack deploy -c x.yml s", "swarm"),
+        ("secret create s f", "swarm"),
+        ("plugin install vieux/sshfs", "plugin"),
+        ("buildx create --use", "buildx"),
+    ],
+)
+def test_what_no_label_can_mark_is_sent_to_the_terminal(line: str, what: str) -> None:
+    caught = refusal(line)
+    assert caught.key == "dockercli.elsewhere"
+    assert caught.fields["what"] == t(f"dockercli.elsewhere_what.{what}")
+    assert "Terminal" in str(caught)
+
+
+@pytest.mark.parametrize(
+    "line", ["buildx ls", "buildx build -t x .", "build --help", "volume --help"]
+)
+def test_buildx_s_reading_commands_and_help_run(line: str) -> None:
+    assert planned(line).argv == ("docker", *line.split()) or planned(line).labels
+
+
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [
+        ("build .", "dockercli.unnamed_image"),
+        ("commit web", "dockercli.unnamed_image"),
+        ("import site.tar", "dockercli.unnamed_image"),
+        ("import - myapp:1", "dockercli.stdin"),
+        ("load", "dockercli.stdin"),
+        ("load < site.tar", "dockercli.stdin"),
+        ("pull -a busybox", "dockercli.pull_all_tags"),
+        ("pull --all-tags busybox", "dockercli.pull_all_tags"),
+    ],
+)
+def test_images_without_a_name_or_from_stdin_are_refused(line: str, key: str) -> None:
+    assert refusal(line).key == key
+
+
+def test_a_build_that_only_exports_files_needs_no_name() -> None:
+    assert planned("build -o out .").new_tags == ()
+
+
+def test_import_gets_the_course_labels_as_changes_and_its_tag_is_known() -> None:
+    p = planned("image import site.tar myapp:1")
+    assert p.command == ("import",)
+    changes = [p.argv[i + 1] for i, a in enumerate(p.argv) if a == "--change"]
+    assert f'LABEL {resources.LABEL_IMAGE}="true"' in changes
+    assert len(changes) == len(resources.image_labels(CHAPTER))
+    assert p.argv[-2:] == ("site.tar", "myapp:1")
+    assert p.new_tags == ("myapp:1",)
+
+
+def _save_archive(path: Path, manifest: Any, name: str = "manifest.json") -> Path:
+    import io
+    import tarfile
+
+    data = json.dumps(manifest).encode()
+    with tarfile.open(path, "w") as tar:
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_load_reads_the_tags_its_archive_would_make(tmp_path: Path) -> None:
+    archive = _save_archive(
+        tmp_path / "site.tar",
+        [{"Config": "c.json", "RepoTags": ["site:1", "localhost:5000/site"]}],
+    )
+    p = planned(f"load -i {archive}")
+    assert p.new_tags == ("site:1", "localhost:5000/site:latest")
+    assert planned("image load --input=site.tar", cwd=str(tmp_path)).new_tags == (
+        "site:1",
+        "localhost:5000/site:latest",
+    )
+    old = _save_archive(tmp_path / "old.tar", {"site": {"2": "abc"}}, "repositories")
+    assert planned(f"load -i {old}").new_tags == ("site:2",)
+
+
+def test_load_of_an_unnamed_or_unreadable_archive_is_refused(tmp_path: Path) -> None:
+    unnamed = _save_archive(
+        tmp_path / "id.tar", [{"Config": "blobs/sha256/0123456789abcdef0123"}]
+    )
+    assert refusal(f"load -i {unnamed}").key == "dockercli.load_untagged"
+    (tmp_path / "junk.tar").write_text("not a tar")
+    for name in ("junk.tar", "missing.tar"):
+        caught = refusal(f"load -i {tmp_path / name}")
+        assert caught.key == "dockercli.load_unreadable"
+    assert refusal(f"load -i {_save_archive(tmp_path / 'x.tar', 7)}").key == (
+        "dockercli.load_unreadable"
+    )
+
+
+def test_a_run_names_its_image_so_that_a_pull_is_recorded() -> None:
+    assert planned(f"run --rm {IMAGE} true").image == IMAGE
+    assert planned("create busybox").image == "busybox:latest"
+    assert planned("run --rm 0123456789ab true").image == ""
+    assert planned("ps").image == ""
 
 
 # --- Ownership checks (fake SDK) --------------------------------------------------------
@@ -515,6 +773,46 @@ def test_mounted_volumes_must_exist_and_be_the_course_s(ledger: Path) -> None:
         assert caught.value.key == key
 
 
+def test_borrowed_and_changed_objects_must_be_the_course_s(ledger: Path) -> None:
+    ours = resources.labels(CHAPTER)
+    client: Any = _FakeClient({"web": ours, "mine": {}, "net": ours, "theirs": {}})
+    for line in (
+        f"run --rm --volumes-from web {IMAGE} ls",
+        f"run --rm --pid container:web --network net {IMAGE} ps",
+        f"run --rm --volumes-from gone {IMAGE} ls",  # the CLI says "No such container"
+        "update --memory 64m web",
+        "rename web site",
+        "network connect net web",
+    ):
+        cli_magic.check(client, planned(line))
+    borrowing = {
+        f"run --rm --volumes-from mine {IMAGE} ls": "dockercli.not_course_borrow",
+        f"run --rm --network theirs {IMAGE} true": "dockercli.not_course_borrow",
+        f"run --rm --pid container:mine {IMAGE} ps": "dockercli.not_course_borrow",
+        "update --memory 64m web mine": "dockercli.not_course_change",
+        "rename mine site": "dockercli.not_course_change",
+        "network connect theirs web": "dockercli.not_course_change",
+        "network disconnect net mine": "dockercli.not_course_change",
+    }
+    for line, key in borrowing.items():
+        with pytest.raises(DockerCommandRefused) as caught:
+            cli_magic.check(client, planned(line))
+        assert caught.value.key == key, line
+        assert "mine" in str(caught.value) or "theirs" in str(caught.value)
+
+
+def test_load_and_import_may_not_take_a_learner_s_tag(
+    ledger: Path, tmp_path: Path
+) -> None:
+    archive = _save_archive(tmp_path / "a.tar", [{"RepoTags": ["yours:1"]}])
+    client: Any = _FakeClient({"yours:1": {"id": "sha256:" + "2" * 64}})
+    for line in (f"load -i {archive}", "import rootfs.tar yours:1"):
+        with pytest.raises(DockerCommandRefused) as caught:
+            cli_magic.check(client, planned(line))
+        assert caught.value.key == "dockercli.tag_taken"
+    cli_magic.check(client, planned("import rootfs.tar free:1"))
+
+
 def test_cleanup_untags_only_tags_that_still_name_their_image(ledger: Path) -> None:
     client: Any = _FakeClient(
         {"kept:1": {"id": "sha256:new"}, "made:1": {"id": "sha256:a"}}
@@ -571,6 +869,26 @@ _WORDS = st.sampled_from(
         "--context",
         "--timeout",
         "--allow-host-mount",
+        "--allow-host",
+        "--privileged",
+        "--pid",
+        "--pid=host",
+        "--network",
+        "host",
+        "container:x",
+        "--volumes-from",
+        "--cap-add",
+        "--device",
+        "load",
+        "import",
+        "pull",
+        "compose",
+        "buildx",
+        "update",
+        "rename",
+        "connect",
+        "-i",
+        "/var/run/docker.sock:/s",
         "/:/host",
         "type=bind,source=/,target=/x",
         "a:b",
@@ -618,7 +936,7 @@ def _try(text: str) -> None:
     try:
         for line in dockercli.cell_lines(text) or [text]:
             options, words = dockercli.magic_options(dockercli.split(line))
-            _try_words(words, options.allow_host_mount)
+            _try_words(words, options.allow_host)
     except DockerCommandRefused as exc:
         assert str(exc)
 
@@ -629,7 +947,7 @@ def _try_words(words: list[str], allow: bool = False) -> None:
             words,
             chapter=CHAPTER,
             allowed_roots=[os.getcwd()],
-            allow_host_mount=allow,
+            allow_host=allow,
         )
     except DockerCommandRefused as exc:
         assert str(exc)

@@ -14,7 +14,8 @@ import pytest
 from dockcourse import host, isolation
 from dockcourse.measure import startup
 from dockcourse.measure.observed import summarize
-from dockcourse.measure.results import Provenance, Results, StartupSample
+from dockcourse.measure.results import Results, StartupSample
+from dockcourse.recorded import Provenance
 
 
 def test_same_kernel_compares_boot_ids(tmp_path: Path) -> None:
@@ -168,7 +169,7 @@ def _sample(series: str, where: str) -> StartupSample:
 
 
 def _results(*samples: StartupSample) -> Results:
-    provenance = Provenance("-", "", "", "", "", 0, "", "")
+    provenance = Provenance("-", "")
     return Results(provenance, {}, startup=samples)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from dockcourse.measure import footprint
+from dockcourse.measure.describe import cpu_medians, cpu_per_iterations
 from dockcourse.measure.results import (
     BadInput,
     FootprintPoint,
@@ -17,7 +18,7 @@ from dockcourse.measure.results import (
     load_results,
     open_run,
 )
-from dockcourse.plots_footprint import cpu_medians, cpu_per_iterations, headline_cpu
+from dockcourse.plots_footprint import headline_cpu
 from dockcourse.text import set_language
 
 

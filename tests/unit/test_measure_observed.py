@@ -29,7 +29,7 @@ def samples(series: str, values: list[float], **detail: str) -> list[StartupSamp
 def test_observed_is_json_and_round_trips_with_the_mode() -> None:
     set_language("en")
     part = observed(samples, "process", [9.0, 0.001, 0.002, 0.003])
-    disk = observed(lambda: [DiskPoint("containers", 2, 10, 10, 0, "now")])
+    disk = observed(lambda: [DiskPoint("containers", 0, 2, 10, 10, 0, "now")])
     json.dumps([part, disk])
     run = run_provenance(None)
     for mode in ("live", "recorded"):

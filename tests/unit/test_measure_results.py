@@ -90,7 +90,7 @@ def test_run_file_appends_and_reads_back(tmp_path: Path) -> None:
     provenance = host_provenance("run-1")
     with open_run(path, provenance=provenance, settings={"quick": True}) as run:
         run.add_sample(sample("process", 0, 0.001))
-        run.add_disk(DiskPoint("containers", 1, 10, 10, 0, "now"))
+        run.add_disk(DiskPoint("containers", 0, 1, 10, 10, 0, "now"))
         run.add_unavailable(Unavailable("vm", "no QEMU", "apt-get install", "now"))
         # written at once: readable while the run is still open
         assert load_results(path).samples("process")[0].elapsed_s == 0.001
@@ -204,3 +204,31 @@ def test_shipped_published_figures_load_with_citations() -> None:
     assert any(f.quantity == "time" for f in figures)
     assert all(f.verified in ("yes", "corrected") for f in figures)
     assert all(f.source and f.url.startswith("http") for f in figures)
+
+
+def test_a_run_file_keeps_causes_and_notes_as_keys_shown_in_each_language(
+    tmp_path: Path,
+) -> None:
+    from dockcourse.text import set_language, t
+
+    path = tmp_path / "r.jsonl"
+    cause = t("measure.tool_missing.cause", lang="en", tool="qemu-img")
+    with open_run(path, provenance=host_provenance("r"), settings={}) as run:
+        run.add_unavailable(Unavailable("vm-disk", cause, "", "now"))
+        note = t("measure.vm.note.tcg", why=t("measure.vm.kvm_booted"))
+        run.add_sample(
+            StartupSample("vm", 0, False, 2.0, "exit", "now", {}, {"accel_note": note})
+        )
+    text = path.read_text("utf-8")
+    assert "qemu-img" in text and cause not in text  # the key, not the sentence
+    set_language("ja")
+    try:
+        back = load_results(path)
+        assert str(back.unavailable[0].cause) == t(
+            "measure.tool_missing.cause", tool="qemu-img"
+        )
+        assert str(back.startup[0].detail["accel_note"]) == t(
+            "measure.vm.note.tcg", why=t("measure.vm.kvm_booted")
+        )
+    finally:
+        set_language(None)

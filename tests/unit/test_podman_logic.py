@@ -108,8 +108,6 @@ def test_repo_tags_are_normalised_without_none() -> None:
     image = {"RepoTags": ["docker.io/dockcourse/a:1", "<none>:<none>", "localhost/b:2"]}
     assert resources.repo_tags(image) == ["dockcourse/a:1", "b:2"]
     assert resources.repo_tags({"RepoTags": None}) == []
-    assert resources.same_ref("docker.io/dockcourse/a:1", "dockcourse/a:1")
-    assert not resources.same_ref("dockcourse/a:1", "dockcourse/a:2")
 
 
 def test_filters_send_one_label_and_check_the_rest_here() -> None:
@@ -190,6 +188,31 @@ def test_oom_flag_missing_only_for_a_sigkill_under_a_limit_without_the_flag() ->
     assert not oom_flag_missing(result(True, 137, 32 * 2**20))
     assert not oom_flag_missing(result(False, 0, 32 * 2**20))
     assert not oom_flag_missing(result(False, 137, 0))
+
+
+def test_the_oom_note_blames_only_what_the_data_shows_per_engine() -> None:
+    """Podman 4.3 does not set OOMKilled; any other engine (Docker on cgroup v2) is
+    not said to lack an API: the note says what was seen, rendered at display time."""
+    from dockcourse.isolation import oom_note
+    from dockcourse.text import set_language
+
+    set_language("en")
+
+    def result(engine: str, oom: bool) -> dict[str, object]:
+        return {
+            "engine": engine,
+            "engine_version": "4.3.1" if engine == "Podman" else "26.1.5",
+            "State": {"OOMKilled": oom, "ExitCode": 137},
+            "HostConfig": {"Memory": 32 * 2**20},
+        }
+
+    assert oom_note(result("Docker Engine", True)) == ""
+    podman = oom_note(result("Podman", False))
+    assert podman.startswith("Podman 4.3.1 left State.OOMKilled false")
+    assert "Podman 4.3 is known not to set OOMKilled" in podman
+    docker = oom_note(result("Docker Engine", False))
+    assert docker.startswith("Docker Engine 26.1.5 left State.OOMKilled false")
+    assert "API" not in docker and "Podman" not in docker
 
 
 def test_throttling_missing_only_when_no_period_was_counted() -> None:

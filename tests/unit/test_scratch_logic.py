@@ -158,8 +158,10 @@ def test_mountpoint_view_names_the_folder_only_root_may_enter(
     def refuse(path: str) -> list[str]:
         raise PermissionError(13, "Permission denied", path)
 
-    monkeypatch.setattr(vol.os, "listdir", refuse)
-    monkeypatch.setattr(vol.os, "access", lambda p, mode: not str(p).endswith("locked"))
+    monkeypatch.setattr(vol.mountpoint.os, "listdir", refuse)
+    monkeypatch.setattr(
+        vol.mountpoint.os, "access", lambda p, mode: not str(p).endswith("locked")
+    )
     target = tmp_path / "locked" / "volumes" / "v" / "_data"
     target.mkdir(parents=True)
     seen = vol.mountpoint_view(str(target), True)

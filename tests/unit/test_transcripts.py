@@ -2,29 +2,100 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from dockcourse import transcripts
+from dockcourse import recorded, transcripts
 from dockcourse.resources import RunResult
-from dockcourse.text import set_language
+from dockcourse.text import set_language, t
 
 
-def test_values_are_recorded_per_language_and_runs_per_chapter(
+def test_a_chapter_is_recorded_once_for_every_language(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = tmp_path / "runs.jsonl"
     monkeypatch.setenv(transcripts.RECORD_ENV, str(target))
     try:
-        for lang, verdict in (("en", "Correct"), ("ja", "正解")):
+        for lang in ("en", "ja"):
             set_language(lang)
-            transcripts.remember_value("09", "verdict", verdict)
+            transcripts.remember_value(
+                "09", "verdict", t("measure.provenance.no_engine")
+            )
             transcripts.remember("09", "docker run x", RunResult(0, "hi\n", 0.1))
     finally:
         set_language(None)
-    found = transcripts.collect(str(target))
-    assert found["09"]["values"] == {"verdict": "Correct"}
-    assert found["09@ja"]["values"] == {"verdict": "正解"}
+    found = transcripts.collect(target)
+    assert list(found) == ["09"]  # no per-language entry
+    # the sentence is kept as its key, not as the English or Japanese words
+    assert found["09"]["values"] == {
+        "verdict": {"text": "measure.provenance.no_engine", "params": {}}
+    }
     assert list(found["09"]["runs"]) == ["docker run x"]
-    assert found["09@ja"]["runs"] == {}  # a command line is recorded once, in English
+
+
+def test_a_recorded_chapter_replays_in_the_readers_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "runs.jsonl"
+    monkeypatch.setenv(transcripts.RECORD_ENV, str(target))
+    transcripts.remember_value(
+        "09", "note", {"n": 3, "why": t("measure.provenance.no_engine", lang="en")}
+    )
+    transcripts.remember("09", "docker run x", RunResult(0, "hi\n", 0.1))
+    provenance = recorded.provenance_now(None, recorded_by="test")
+    written = transcripts.save(transcripts.collect(target), provenance, tmp_path)
+    assert [p.name for p in written] == ["chapter-09.json"]
+    monkeypatch.setattr(recorded, "recorded_dir", lambda: tmp_path)
+    transcripts._chapter.cache_clear()
+    try:
+        for lang in ("en", "ja"):
+            set_language(lang)
+            value = transcripts.recall_value("09", "note")
+            assert value == {"n": 3, "why": t("measure.provenance.no_engine")}
+        assert transcripts.recall("09", "docker run x").output == "hi\n"
+        assert transcripts.recall("09", "other").exit_code == transcripts.NOT_RECORDED
+        assert transcripts.chapter_provenance("09") == provenance
+        with pytest.raises(transcripts.NotRecorded):
+            transcripts.recall_value("09", "missing")
+    finally:
+        set_language(None)
+        transcripts._chapter.cache_clear()
+
+
+def _keys(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [k for k, v in value.items() for k in (k, *_keys(v))]
+    if isinstance(value, list):
+        return [k for v in value for k in _keys(v)]
+    return []
+
+
+def test_no_shipped_recording_is_kept_per_language() -> None:
+    names = recorded.names()
+    assert any(name.startswith("chapter-") for name in names)
+    for name in names:
+        assert "@" not in name
+        keys = _keys(json.loads(recorded.path_of(name).read_text("utf-8")))
+        assert not [k for k in keys if k.endswith(("@ja", "@en"))], name
+
+
+def test_observe_records_data_with_tokens_and_sentences_as_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dockcourse.session import TAG_TOKEN, Session
+
+    target = tmp_path / "runs.jsonl"
+    monkeypatch.setenv(transcripts.RECORD_ENV, str(target))
+    course = Session(chapter="09", mode="live", lang="ja", tag="abc123")
+    value = {
+        "name": course.name("box"),
+        "said": t("measure.provenance.no_engine", lang="ja"),
+    }
+    assert course.observe("step()", lambda: value) == value
+    recorded_value = transcripts.collect(target)["09"]["values"]["step()"]
+    assert recorded_value == {
+        "name": f"dockcourse-09-box-{TAG_TOKEN}",
+        "said": {"text": "measure.provenance.no_engine", "params": {}},
+    }

@@ -13,7 +13,7 @@ from dockcourse import volumes as vol
 from dockcourse.resources import LABEL_COURSE
 from dockcourse.text import catalogue
 
-ROOT = Path(vol.__file__).resolve().parent
+ROOT = Path(vol.__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize(
@@ -141,12 +141,12 @@ def test_ls_commands_per_filter() -> None:
 def test_run_commands_mount_at_data() -> None:
     use = vol.cli_use("img:1", "myvolume", "echo hi > a.txt")
     assert shlex.split(use, comments=True) == [
-        "docker", "run", "--rm", "--network", "none", "-v", "myvolume:/data",
-        "-w", "/data", "img:1", "sh", "-c", "echo hi > a.txt",
+        "docker", "run", "--rm", "--network=none", "-v", "myvolume:/data",
+        "--workdir=/data", "img:1", "sh", "-c", "echo hi > a.txt",
     ]  # fmt: skip
     assert "-v myvolume:/data:ro" in vol.cli_browse("img:1", "myvolume", "/sub")
     backup = vol.cli_backup("img:1", "myvolume", "out dir/b.tar").splitlines()
-    assert backup[0].startswith("docker create --name helper")
+    assert backup[0].startswith("docker create --name=helper")
     assert backup[2] == "docker cp helper:/tmp/backup.tar 'out dir/b.tar'"
     assert backup[-1] == "docker rm helper"
     clone = vol.cli_clone("img:1", "src", "dst").splitlines()
@@ -236,7 +236,7 @@ def test_the_shipped_recording_is_real_and_labelled() -> None:
     prov = recording.listing.provenance
     assert recording.listing.mode == "recorded" and prov is not None
     assert prov.engine_version and prov.recorded_at and prov.storage_driver
-    assert "dockcourse.volumes.record" in prov.describe()
+    assert prov.recorded_by and prov.recorded_by in prov.describe()
     rows = recording.listing.volumes
     assert any(r.course_made for r in rows) and any(not r.course_made for r in rows)
     assert any(r.in_use for r in rows)
@@ -245,9 +245,11 @@ def test_the_shipped_recording_is_real_and_labelled() -> None:
 
 
 def test_every_volumes_text_key_is_in_the_english_catalogue() -> None:
-    source = (ROOT / "volumes.py").read_text() + (
-        ROOT / "widgets" / "volumes.py"
-    ).read_text()
+    sources = [
+        *sorted((ROOT / "volumes").glob("*.py")),
+        *sorted((ROOT / "widgets" / "volumes").glob("*.py")),
+    ]
+    source = "".join(p.read_text() for p in sources)
     keys = set(re.findall(r"[\"'](volumes\.[a-z_.]+[a-z_])[\"']", source)) - {
         "volumes.json"
     }

@@ -17,7 +17,7 @@ def test_sizes_read_like_docker() -> None:
     assert format_size(0) == "0 B"
     assert format_size(1023) == "1023 B"
     assert format_size(1536) == "1.5 KiB"
-    assert format_size(5 * 1024**3) == "5.0 GiB"
+    assert format_size(5 * 1024**3) == "5 GiB"
 
 
 def test_table_escapes_names_and_labels_and_badges_owners() -> None:
@@ -33,7 +33,7 @@ def test_table_escapes_names_and_labels_and_badges_owners() -> None:
     assert LABEL_COURSE not in html  # the badge says it instead
     assert ">course<" in html and ">yours<" in html
     assert (
-        "2.0 KiB" in html and "unknown" in html
+        "2 KiB" in html and "unknown" in html
     )  # sizes known: a missing one is unknown
     assert "2024-01-02 03:04:05" in html
 
