@@ -8,7 +8,7 @@ import os
 import secrets
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,31 +17,6 @@ from dockcourse.checks import ch03, ch06
 from dockcourse.resources import LABEL_COURSE
 
 pytestmark = pytest.mark.engine
-
-
-@pytest.fixture
-def docker_cli(engine_endpoint: Any) -> Iterator[Callable[..., str]]:
-    cli = shutil.which("docker")
-    if cli is None:
-        pytest.skip("no docker CLI installed: the Terminal path cannot be shown here")
-    if engine_endpoint.tls is not None:
-        pytest.skip(f"{engine_endpoint.url} needs TLS: not passed to the CLI here")
-    env = {**os.environ, "DOCKER_HOST": str(engine_endpoint.url)}
-    env.pop("DOCKER_CONTEXT", None)
-    made: list[list[str]] = []
-
-    def docker(*args: str, undo: list[str] | None = None) -> str:
-        if undo:
-            made.append(undo)
-        done = subprocess.run(
-            [cli, *args], env=env, capture_output=True, text=True, timeout=60
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout
-
-    yield docker
-    for undo in reversed(made):
-        subprocess.run([cli, *undo], env=env, capture_output=True, timeout=60)
 
 
 def test_an_image_committed_in_the_terminal_passes_chapter_03(
