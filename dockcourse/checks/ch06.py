@@ -60,20 +60,20 @@ def _read(
     return result.exit_code if result.exit_code != 0 else result.output
 
 
-def inspect_volume_holds(
+def _volume_file(
     client: docker.DockerClient,
-    name: str = EX_VOLUME,
+    name: str,
+    path: str,
+    image_ref: str | None,
     *,
-    image_ref: str | None = None,
-) -> Verdict:
-    """The volume exists and its ``hello.txt`` says ``hello`` (trailing newline allowed)."""
+    missing: Verdict,
+    no_file: Verdict,
+) -> Verdict | tuple[dict[str, Any], str]:
+    """The volume ``name``'s inspect and the text of ``path`` in it (read by a throw-away
+    container, the volume mounted read-only), or the verdict that says what is missing."""
     found = inspected(client.api.inspect_volume, name)
     if found is None:
-        return failed(
-            t("check.06.volume.missing", name=name),
-            t("check.06.volume.missing_hint", name=name),
-        )
-    path = f"{MOUNT_POINT}/{EX_FILE}"
+        return missing
     try:
         output = _read(client, name, path, image_ref)
     except ContainerTimeout:
@@ -82,10 +82,28 @@ def inspect_volume_holds(
             t("check.engine_error_hint"),
         )
     if isinstance(output, int):
-        return failed(
-            t("check.06.volume.no_file", name=name, path=path),
-            t("check.06.volume.no_file_hint", name=name, file=EX_FILE),
-        )
+        return no_file
+    return found, output
+
+
+def inspect_volume_holds(
+    client: docker.DockerClient,
+    name: str = EX_VOLUME,
+    *,
+    image_ref: str | None = None,
+) -> Verdict:
+    """The volume exists and its ``hello.txt`` says ``hello`` (trailing newline allowed)."""
+    path = f"{MOUNT_POINT}/{EX_FILE}"
+    read = _volume_file(
+        client, name, path, image_ref,
+        missing=failed(t("check.06.volume.missing", name=name),
+                       t("check.06.volume.missing_hint", name=name)),
+        no_file=failed(t("check.06.volume.no_file", name=name, path=path),
+                       t("check.06.volume.no_file_hint", name=name, file=EX_FILE)),
+    )  # fmt: skip
+    if isinstance(read, Verdict):
+        return read
+    found, output = read
     text = output.rstrip("\n")
     if text != EX_TEXT:
         return failed(
@@ -172,25 +190,17 @@ def inspect_shell_volume(
 ) -> Verdict:
     """Exercise 3: volume ``name`` holds a non-empty ``note.txt``. It may be unlabelled
     (made by ``docker run -v`` in the Terminal): it is only read."""
-    found = inspected(client.api.inspect_volume, name)
-    if found is None:
-        return failed(
-            t("check.06.shell.missing", name=name),
-            t("check.06.shell.missing_hint", name=name),
-        )
     path = f"{MOUNT_POINT}/{SHELL_FILE}"
-    try:
-        output = _read(client, name, path, image_ref)
-    except ContainerTimeout:
-        return failed(
-            t("check.06.volume.unreadable", name=name),
-            t("check.engine_error_hint"),
-        )
-    if isinstance(output, int):
-        return failed(
-            t("check.06.shell.no_file", name=name, path=path),
-            t("check.06.shell.no_file_hint", path=path),
-        )
+    read = _volume_file(
+        client, name, path, image_ref,
+        missing=failed(t("check.06.shell.missing", name=name),
+                       t("check.06.shell.missing_hint", name=name)),
+        no_file=failed(t("check.06.shell.no_file", name=name, path=path),
+                       t("check.06.shell.no_file_hint", path=path)),
+    )  # fmt: skip
+    if isinstance(read, Verdict):
+        return read
+    found, output = read
     line = output.strip().splitlines()[0][:80] if output.strip() else ""
     if not line:
         return failed(
