@@ -118,26 +118,7 @@ def read_pss(pid: int, proc: Path = Path("/proc")) -> tuple[int, str]:
 
 def children_of(pid: int, proc: Path = Path("/proc")) -> list[int]:
     """``pid`` and all its descendants (by each process's parent in /proc/PID/stat)."""
-    parents: dict[int, int] = {}
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # the command name may hold spaces and parentheses: split after the last ")"
-        fields_ = stat[stat.rfind(")") + 2 :].split()
-        if len(fields_) > 1:
-            parents[int(entry.name)] = int(fields_[1])
-    found, frontier = {pid}, [pid]
-    while frontier:
-        parent = frontier.pop()
-        for child, ppid in parents.items():
-            if ppid == parent and child not in found:
-                found.add(child)
-                frontier.append(child)
-    return sorted(found)
+    return _descendants(pid, _proc_table(proc)[0])
 
 
 def naming_processes(token: str, proc: Path = Path("/proc")) -> list[int]:
