@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
@@ -348,6 +349,15 @@ def merged(results: list[TargetResult]) -> list[TargetResult]:
 
 
 def write_outputs(results: list[TargetResult], notebooks: list[Path]) -> str:
+    """Merge this run into the matrix and write it; one writer at a time (runs of
+    different targets may finish together)."""
+    DOCS.mkdir(exist_ok=True)
+    with open(DOCS / ".compatibility.lock", "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _write_outputs(results, notebooks)
+
+
+def _write_outputs(results: list[TargetResult], notebooks: list[Path]) -> str:
     today = dt.date.today().isoformat()
     commit = current_commit()
     for r in results:
