@@ -16,6 +16,9 @@
    (create, start, wait, remove) in interleaved blocks (goal: < 5 ms).
 3. The phase breakdown against the measured total (goal: within 5%).
 4. ``dockcourse bench --quick`` wall time, every series included (goal: ≤ 60 s).
+5. Running cost: the same busybox loop as a process and in a container, in alternating
+   pairs (the order flipping every pair), timed by each one's own clock; the figure is the
+   median of the per-pair ratios (the claim: within a few per cent).
 
 On a noisy 2-core machine only ratios measured in one run mean anything.
 """
@@ -32,11 +35,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from dockcourse import resources
 from dockcourse.engine import connect
 from dockcourse.images import ensure_image
-from dockcourse.measure import startup
+from dockcourse.measure import footprint, startup
 from dockcourse.measure.cli_run import cli_command, measure_container_cli
 from dockcourse.measure.results import load_results
 
@@ -153,6 +157,34 @@ def helper_block(
     return time.perf_counter() - start, [s.elapsed_s for s in samples]
 
 
+def running_cost(client: Any, image_ref: str, pairs: int, loops: int) -> None:
+    """Section 5: container/process time of the same loop, in alternating pairs."""
+    one: dict[str, list[float]] = {"process": [], "container": []}
+    clocks: set[str] = set()
+    for index in range(pairs):
+        order = ("process", "container") if index % 2 == 0 else ("container", "process")
+        for kind in order:
+            (point,) = footprint.measure_cpu(
+                client, image_ref, loops=loops, runs=1, kinds=(kind,)
+            )
+            one[kind].append(point.value)
+            clocks.add(point.method)
+    ratios = [c / p for c, p in zip(one["container"], one["process"], strict=True)]
+    quarts = statistics.quantiles(ratios, n=4)
+    print(
+        f"\n5. running cost: {pairs} alternating pairs of a {loops:,}-iteration busybox "
+        f"loop, timed by {', '.join(sorted(clocks))}, load {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        f"   process   median {ms(statistics.median(one['process']))}"
+        f"   container median {ms(statistics.median(one['container']))}"
+    )
+    print(
+        f"   container / process = {statistics.median(ratios):.3f} (median of the "
+        f"per-pair ratios; middle half {quarts[0]:.3f}–{quarts[2]:.3f})"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
@@ -162,10 +194,20 @@ def main() -> int:
     )
     parser.add_argument("--only-fidelity", action="store_true", help="section 1 only")
     parser.add_argument("--skip-quick", action="store_true")
+    parser.add_argument(
+        "--only-cpu", action="store_true", help="section 5 only (running cost)"
+    )
+    parser.add_argument("--cpu-pairs", type=int, default=12)
+    parser.add_argument("--cpu-loops", type=int, default=300_000)
     args = parser.parse_args()
     client = connect()
     image_ref = ensure_image(client)
     print(f"image {image_ref}; {args.runs} runs per series\n")
+
+    if args.only_cpu:
+        running_cost(client, image_ref, args.cpu_pairs, args.cpu_loops)
+        client.close()
+        return 0
 
     # 1. fidelity: helper and hyperfine alternate in rounds (drift hits both alike)
     if shutil.which("hyperfine") is None:
@@ -314,6 +356,7 @@ def main() -> int:
         )
         for series, stats in summary["startup"].items():
             print(f"   {series:<17} median {ms(stats['median_s'])}  n={stats['count']}")
+    running_cost(client, image_ref, args.cpu_pairs, args.cpu_loops)
     client.close()
     return 0
 

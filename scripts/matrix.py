@@ -3,6 +3,7 @@
 
     ./course test --matrix                         every target, every chapter, both editions
     ./course test --matrix --targets podman,vm --chapters 00,03,06
+    ./course test --matrix --passes answers        the official answers only (quicker)
 
 Targets (each started by its own script in scripts/engines/ and stopped again if we started it):
 
@@ -14,7 +15,12 @@ Targets (each started by its own script in scripts/engines/ and stopped again if
     vm-podman     Podman 5 in the same VM, through its Docker-compatible API
 
 Each chapter runs top to bottom with nbval in lax mode (no cell may raise; stored outputs,
-which come from one engine, are not compared). Before and after each target a learner's own
+which come from one engine, are not compared), in two passes (``--passes``, both by
+default): ``answers``, with the official answers (tests/solutions.json) put into the
+exercise cells, where every exercise check must say ✔; and ``none``, with nothing typed
+(pytest's ``--exercise-solutions=none``), where no check may say ✔ and the chapter must
+still run to its end. A chapter is ✔ on a target only if every pass that ran passed.
+Before and after each target a learner's own
 unlabelled volume ``myvolume`` with a file in it is checked to survive. The result is written
 to ``docs/compatibility.json`` and ``docs/compatibility.md``, and the README's table between
 its matrix markers is replaced, with the date. A target that cannot be started here is
@@ -37,6 +43,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINES = ROOT / "scripts" / "engines"
@@ -51,14 +58,61 @@ README_END = "<!-- matrix:end -->"
 ALL_TARGETS = ("docker-root", "docker-user", "rootless", "podman", "vm", "vm-podman")
 CHAPTER_TIMEOUT_S = 1200
 MARKER_VOLUME = "myvolume"
+# pass name -> (pytest arguments, what it proves, for the table's heading)
+PASSES = {
+    "answers": ([], "with the official answers typed, every exercise check must say ✔"),
+    "none": (
+        ["--exercise-solutions=none"],
+        "with nothing typed, no exercise check may say ✔",
+    ),
+}
+
+
+@dataclass
+class PassResult:
+    name: str  # a key of PASSES
+    passed: bool
+    seconds: float
+    error: str = ""
 
 
 @dataclass
 class ChapterResult:
     notebook: str
-    passed: bool
-    seconds: float
-    error: str = ""
+    passed: bool  # every pass that ran passed
+    seconds: float  # all passes together
+    error: str = ""  # the first failed pass's first error, prefixed with its name
+    # Results written before passes existed ran the official answers only.
+    passes: list[PassResult] = field(
+        default_factory=lambda: [PassResult("answers", True, 0.0)]
+    )
+
+    @classmethod
+    def from_json(cls, item: dict[str, Any]) -> ChapterResult:
+        item = dict(item)
+        passes = item.pop("passes", None)
+        found = cls(**item)
+        if passes is None:
+            found.passes = [
+                PassResult("answers", found.passed, found.seconds, found.error)
+            ]
+        else:
+            found.passes = [PassResult(**p) for p in passes]
+        return found
+
+    @classmethod
+    def of(cls, notebook: str, passes: list[PassResult]) -> ChapterResult:
+        failed = [p for p in passes if not p.passed]
+        return cls(
+            notebook,
+            passed=not failed,
+            seconds=round(sum(p.seconds for p in passes), 1),
+            error=f"{failed[0].name}: {failed[0].error}" if failed else "",
+            passes=passes,
+        )
+
+    def pass_names(self) -> list[str]:
+        return [p.name for p in self.passes]
 
 
 @dataclass
@@ -205,6 +259,7 @@ def run_chapters(
     env: dict[str, str],
     notebooks: list[Path],
     user: str,
+    passes: list[str],
 ) -> None:
     pytest = [
         str(python),
@@ -218,49 +273,61 @@ def run_chapters(
         f"--rootdir={ROOT}",
     ]
     for nb in notebooks:
-        argv = [*pytest, str(nb)]
-        if user != "root":
-            home = pwd.getpwnam(user).pw_dir
-            keep = {
-                k: v
-                for k, v in env.items()
-                if k.startswith(("DOCKER_", "DOCKCOURSE_", "PYTEST_ADDOPTS"))
-            }
-            argv = [
-                "runuser",
-                "-u",
-                user,
-                "--",
-                "env",
-                "-i",
-                f"HOME={home}",
-                f"USER={user}",
-                "PATH=/usr/local/bin:/usr/bin:/bin",
-                "LANG=C.UTF-8",
-                *(f"{k}={v}" for k, v in keep.items()),
-                *argv,
-            ]
-        start = time.monotonic()
-        try:
-            done = subprocess.run(
-                argv,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=CHAPTER_TIMEOUT_S,
-                cwd="/tmp",
-                check=False,
-            )
-            ok, output = done.returncode == 0, done.stdout + done.stderr
-        except subprocess.TimeoutExpired:
-            ok, output = False, f"timed out after {CHAPTER_TIMEOUT_S} s"
-        seconds = time.monotonic() - start
         rel = str(nb.relative_to(ROOT))
-        error = "" if ok else first_error(output)
-        result.chapters.append(ChapterResult(rel, ok, round(seconds, 1), error))
-        say(
-            f"  {'pass' if ok else 'FAIL'} {rel} ({seconds:.0f} s){'' if ok else ': ' + error}"
+        runs = [
+            run_pass(name, [*pytest, *PASSES[name][0], str(nb)], env, user)
+            for name in passes
+        ]
+        chapter = ChapterResult.of(rel, runs)
+        result.chapters.append(chapter)
+        verdicts = ", ".join(
+            f"{p.name} {'pass' if p.passed else 'FAIL'} {p.seconds:.0f} s" for p in runs
         )
+        say(
+            f"  {'pass' if chapter.passed else 'FAIL'} {rel} ({verdicts})"
+            + ("" if chapter.passed else ": " + chapter.error)
+        )
+
+
+def run_pass(name: str, argv: list[str], env: dict[str, str], user: str) -> PassResult:
+    """One pass of one chapter under pytest + nbval, as ``user``."""
+    if user != "root":
+        home = pwd.getpwnam(user).pw_dir
+        keep = {
+            k: v
+            for k, v in env.items()
+            if k.startswith(("DOCKER_", "DOCKCOURSE_", "PYTEST_ADDOPTS"))
+        }
+        argv = [
+            "runuser",
+            "-u",
+            user,
+            "--",
+            "env",
+            "-i",
+            f"HOME={home}",
+            f"USER={user}",
+            "PATH=/usr/local/bin:/usr/bin:/bin",
+            "LANG=C.UTF-8",
+            *(f"{k}={v}" for k, v in keep.items()),
+            *argv,
+        ]
+    start = time.monotonic()
+    try:
+        done = subprocess.run(
+            argv,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=CHAPTER_TIMEOUT_S,
+            cwd="/tmp",
+            check=False,
+        )
+        ok, output = done.returncode == 0, done.stdout + done.stderr
+    except subprocess.TimeoutExpired:
+        ok, output = False, f"timed out after {CHAPTER_TIMEOUT_S} s"
+    seconds = time.monotonic() - start
+    return PassResult(name, ok, round(seconds, 1), "" if ok else first_error(output))
 
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -332,7 +399,7 @@ def merged(results: list[TargetResult]) -> list[TargetResult]:
     by_name = {r.target: r for r in results}
     kept = []
     for item in old:
-        chapters = [ChapterResult(**c) for c in item.pop("chapters", [])]
+        chapters = [ChapterResult.from_json(c) for c in item.pop("chapters", [])]
         new = by_name.get(item.get("target", ""))
         if new is None:
             kept.append(TargetResult(**item, chapters=chapters))
@@ -346,6 +413,34 @@ def merged(results: list[TargetResult]) -> list[TargetResult]:
                 new.commit = f"{new.commit}, {older.rstrip(')')}"
     order = {name: i for i, name in enumerate(ALL_TARGETS)}
     return sorted(results + kept, key=lambda r: order.get(r.target, 99))
+
+
+def passes_ran(results: list[TargetResult]) -> list[str]:
+    """Every pass any chapter in the table ran, in PASSES' order."""
+    found = {p for r in results if r.ran for c in r.chapters for p in c.pass_names()}
+    return [name for name in PASSES if name in found]
+
+
+def cell(chapter: ChapterResult | None, ran: list[str]) -> str:
+    """A chapter's cell: ✔ only if every pass it ran passed; the passes it ran, when
+    they are fewer than the table's heading names."""
+    if chapter is None:
+        return "–"
+    mark = "✔" if chapter.passed else "✘"
+    mine = chapter.pass_names()
+    if [name for name in ran if name in mine] != ran:
+        mark += " (" + ", ".join(f"`{name}`" for name in mine) + " only)"
+    return mark
+
+
+def heading(today: str, ran: list[str]) -> str:
+    what = "; ".join(f"`{name}`: {PASSES[name][1]}" for name in ran)
+    passes = "one pass" if len(ran) == 1 else f"{len(ran)} passes"
+    return (
+        f"Compatibility matrix, last run on {today} by `./course test --matrix`: each "
+        f"chapter top to bottom, {passes} ({what}); in every pass no cell may raise, "
+        "and a learner's own `myvolume` must survive:"
+    )
 
 
 def write_outputs(results: list[TargetResult], notebooks: list[Path]) -> str:
@@ -387,6 +482,7 @@ def _write_outputs(results: list[TargetResult], notebooks: list[Path]) -> str:
     )
     head = "| chapter | " + " | ".join(r.target for r in results) + " |"
     rows = [head, "|" + "---|" * (len(results) + 1)]
+    ran = passes_ran(results)
     for name in names:
         cells = []
         for r in results:
@@ -396,16 +492,9 @@ def _write_outputs(results: list[TargetResult], notebooks: list[Path]) -> str:
             c = next(
                 (c for c in r.chapters if c.notebook.endswith(name + ".ipynb")), None
             )
-            cells.append("–" if c is None else ("✔" if c.passed else "✘"))
+            cells.append(cell(c, ran))
         rows.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines = [
-        f"Compatibility matrix, last run on {today} by `./course test --matrix` "
-        "(each chapter top to bottom, no cell may raise; a learner's own `myvolume` "
-        "must survive):",
-        "",
-        *rows,
-        "",
-    ]
+    lines = [heading(today, ran), "", *rows, ""]
     for r in results:
         survived = {True: "kept", False: "NOT kept", None: "not checked"}[
             r.learner_volume_survived
@@ -418,8 +507,9 @@ def _write_outputs(results: list[TargetResult], notebooks: list[Path]) -> str:
         )
         lines.append(f"* **{r.target}**: {detail}")
         for c in r.chapters:
-            if not c.passed:
-                lines.append(f"  * ✘ {c.notebook}: `{c.error}`")
+            for p in c.passes:
+                if not p.passed:
+                    lines.append(f"  * ✘ {c.notebook}, pass `{p.name}`: `{p.error}`")
     table = "\n".join(lines) + "\n"
     (DOCS / "compatibility.md").write_text(
         "# Engine compatibility\n\n" + table, encoding="utf-8"
@@ -440,10 +530,19 @@ def main() -> int:
     parser.add_argument("--targets", default=",".join(ALL_TARGETS))
     parser.add_argument("--chapters", default="", help="e.g. 00,03,06 (default: all)")
     parser.add_argument("--editions", default="en,ja")
+    parser.add_argument(
+        "--passes",
+        default=",".join(PASSES),
+        help="answers (official answers typed), none (nothing typed), or both "
+        "(default: answers,none)",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
     targets = [t for t in args.targets.split(",") if t]
     chapters = {c for c in args.chapters.split(",") if c}
+    passes = [p for p in args.passes.split(",") if p]
+    if not passes or set(passes) - set(PASSES):
+        parser.error(f"--passes: one or more of {', '.join(PASSES)}")
     notebooks = sorted(
         nb
         for ed in args.editions.split(",")
@@ -477,7 +576,7 @@ def main() -> int:
             say(f"{name}: {result.engine} (as {user})")
             run([str(python), "-m", "dockcourse", "image"], env=env, timeout=900)
             made = learner_volume(env, "make")
-            run_chapters(result, python, env, notebooks, user)
+            run_chapters(result, python, env, notebooks, user, passes)
             if made:
                 result.learner_volume_survived = learner_volume(env, "check")
                 learner_volume(env, "remove")

@@ -50,6 +50,7 @@ from .results import (
     now_iso,
     progress_bar,
 )
+from .vm import CLOCK
 
 if TYPE_CHECKING:
     import docker
@@ -64,10 +65,11 @@ METHODS = (
     "guest_meminfo",  # the guest kernel's MemTotal - MemAvailable
     "wall_clock",  # this host's monotonic clock around the whole operation
     "in_instance_uptime",  # /proc/uptime read inside the instance before and after
+    "in_instance_clock",  # the instance's $EPOCHREALTIME (µs) before and after
 )
 CHAPTER = "footprint"
 IDLE_MARKER = b"DOCKCOURSE-IDLE"
-LOOP_MARKER = re.compile(rb"DOCKCOURSE-LOOP ([0-9.]+) ([0-9.]+)")
+LOOP_MARKER = re.compile(rb"DOCKCOURSE-LOOP ([0-9.]+) ([0-9.]+)(?: (epoch|uptime))?")
 MEMINFO = re.compile(rb"DOCKCOURSE-MEMINFO (\w+):\s+(\d+) kB")
 #: An instance's memory is read once it is idle, not after a fixed pause: every one of
 #: its host processes asleep and two readings :data:`SETTLE_POLL_S` apart within
@@ -77,11 +79,19 @@ SETTLE_POLL_S = 0.1
 SETTLE_TOLERANCE = 0.01
 SETTLE_MAX_S = 3.0
 INSTANCE_TIMEOUT_S = 120.0
-#: The loop each instance runs: ``i`` counts to ``n`` in busybox's shell.
+#: The process runs the loop with the environment a container starts with (Docker's
+#: default PATH and nothing else), so both shells look up the same few variables.
+CONTAINER_LIKE_ENV = {
+    "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+}
+#: The loop each instance runs: ``i`` counts to ``n`` in busybox's shell, timed by
+#: the instance's own clock read as :data:`vm.CLOCK` says.
 LOOP = (
-    'read a _ < /proc/uptime; i=0; while [ "$i" -lt {n} ]; do i=$((i+1)); done; '
-    'read b _ < /proc/uptime; echo "DOCKCOURSE-LOOP $a $b"'
-)
+    CLOCK.format(var="a").replace("{", "{{").replace("}", "}}")
+    + '; i=0; while [ "$i" -lt {n} ]; do i=$((i+1)); done; '
+    + CLOCK.format(var="b").replace("{", "{{").replace("}", "}}")
+    + '; echo "DOCKCOURSE-LOOP $a $b $c"'
+)  # the same clock reading as the VM's init (vm.CLOCK)
 
 
 OnPoint = Callable[[FootprintPoint], None]
@@ -506,12 +516,13 @@ def loop_point(
     match = LOOP_MARKER.search(out)
     if match is None:
         return None
+    clock = match.group(3) or b"uptime"
     return FootprintPoint(
         kind,
         "cpu_loop_s",
         1,
         float(match.group(2)) - float(match.group(1)),
-        "in_instance_uptime",
+        "in_instance_clock" if clock == b"epoch" else "in_instance_uptime",
         now_iso(),
         {**detail, "loops": str(loops)},
     )
@@ -644,6 +655,7 @@ def measure_cpu(
         if "process" in kinds:
             done = subprocess.run(
                 [str(_busybox()), "sh", "-c", script],
+                env=CONTAINER_LIKE_ENV,  # not the notebook's long environment
                 capture_output=True,
                 timeout=INSTANCE_TIMEOUT_S,
                 check=False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -40,6 +41,39 @@ def test_loop_marker_reads_two_uptimes() -> None:
     match = footprint.LOOP_MARKER.search(b"x DOCKCOURSE-LOOP 12.34 13.84\n")
     assert match is not None
     assert float(match.group(2)) - float(match.group(1)) == pytest.approx(1.5)
+
+
+def test_loop_point_names_the_clock_the_instance_used() -> None:
+    fine = footprint.loop_point(
+        "process",
+        b"DOCKCOURSE-LOOP 1796554420.097264 1796554420.197364 epoch\n",
+        {},
+        1000,
+    )
+    coarse = footprint.loop_point("vm", b"DOCKCOURSE-LOOP 3.10 3.30 uptime\n", {}, 1000)
+    old = footprint.loop_point("vm", b"DOCKCOURSE-LOOP 3.10 3.30\n", {}, 1000)
+    assert fine is not None and fine.method == "in_instance_clock"
+    assert fine.value == pytest.approx(0.1001)
+    assert coarse is not None and coarse.method == "in_instance_uptime"
+    assert old is not None and old.method == "in_instance_uptime"
+    assert coarse.value == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize("epoch", [True, False])
+def test_the_loop_script_runs_in_busybox_and_says_its_clock(epoch: bool) -> None:
+    busybox = shutil.which("busybox")
+    if busybox is None:
+        pytest.skip("no busybox on this machine")
+    script = footprint.LOOP.format(n=2000)
+    if not epoch:  # an older busybox: $EPOCHREALTIME empty
+        script = script.replace("$EPOCHREALTIME", "")
+    done = subprocess.run(
+        [busybox, "sh", "-c", script], capture_output=True, timeout=30, check=True
+    )
+    point = footprint.loop_point("process", done.stdout, {}, 2000)
+    assert point is not None, done.stdout
+    assert point.method == ("in_instance_clock" if epoch else "in_instance_uptime")
+    assert 0 <= point.value < 10
 
 
 def test_read_pss_of_a_real_child_and_its_tree() -> None:
