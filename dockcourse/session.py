@@ -279,14 +279,16 @@ class Session:
                 print(self._refusal(exc, {"pid_mode": "host"}))
                 print(self._recorded_label())
                 refused: T = self._from_record(
-                    transcripts.recall_value(self.chapter, key)
+                    transcripts.recall_value(self.chapter, key, live=True)
                 )
                 return refused
             transcripts.remember_value(
                 self.chapter, key, self._to_record(recorded.to_data(value))
             )
             return value
-        recalled: T = self._from_record(transcripts.recall_value(self.chapter, key))
+        recalled: T = self._from_record(
+            transcripts.recall_value(self.chapter, key, live=self.live)
+        )
         if self.live:
             self._say_unseen("mounts.files_unseen")
             print(self._recorded_label())
@@ -595,10 +597,21 @@ def _explain_engine_faults() -> None:
     def explain(
         _shell: Any, _etype: Any, value: BaseException, _tb: Any, tb_offset: Any = None
     ) -> list[str]:
-        print(engine_lost_message(value))
+        if isinstance(value, CourseError):
+            print(course_error_message(value))
+        else:
+            print(engine_lost_message(value))
         return []
 
-    shell.set_custom_exc((requests.exceptions.ConnectionError,), explain)
+    shell.set_custom_exc((requests.exceptions.ConnectionError, CourseError), explain)
+
+
+def course_error_message(exc: CourseError) -> str:
+    """A failure the course predicted, as a learner reads it in a cell: what happened and
+    what to do, in the catalogue's words, never a traceback (the cell still fails)."""
+    if exc.fix:
+        return t("session.course_error_fix", cause=exc.cause, fix=exc.fix)
+    return t("session.course_error", cause=exc.cause)
 
 
 P = ParamSpec("P")

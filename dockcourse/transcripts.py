@@ -115,10 +115,16 @@ class NotRecorded(CourseError, LookupError):
     """Recorded mode asked for a value no recording holds."""
 
 
-def recall_value(chapter: str, key: str) -> Any:
+def recall_value(chapter: str, key: str, *, live: bool = False) -> Any:
+    """The recorded value of ``key``. ``live``: asked because this engine cannot show it
+    (a rootless engine, files the engine does not see), which the message says instead
+    of speaking of recorded mode."""
     values = _entries(chapter, "values")
     if key not in values:
-        raise NotRecorded(t("session.value_not_recorded", key=key, chapter=chapter))
+        which = (
+            "session.value_not_recorded_live" if live else "session.value_not_recorded"
+        )
+        raise NotRecorded(t(which, key=key, chapter=chapter))
     return recorded.rendered(values[key])
 
 

@@ -81,7 +81,7 @@ def test_a_step_key_holds_no_session_tag(monkeypatch: pytest.MonkeyPatch) -> Non
     with ``course.name(...)`` carries a token, not the session's tag."""
     asked: list[str] = []
 
-    def recall_value(chapter: str, key: str) -> dict[str, Any]:
+    def recall_value(chapter: str, key: str, *, live: bool = False) -> dict[str, Any]:
         asked.append(key)
         return {}
 

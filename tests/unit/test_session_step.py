@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from dockcourse.session import Session, step, step_key
 
 
@@ -64,3 +66,36 @@ def test_a_real_session_turns_its_tag_into_the_token() -> None:
     course = Session(chapter="08", mode="recorded", lang="en", image_ref="x")
     key = course._to_record(step_key("visit", (course.name("web"),), {}))
     assert course.tag not in key and TAG_TOKEN in key
+
+
+def test_a_course_error_in_a_cell_reads_as_cause_and_fix_not_a_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A predicted failure raised in a notebook cell prints the catalogue's two lines
+    (what happened, what to do) and no traceback; the cell still fails, so Run All stops
+    where the learner must act. Anything else keeps its traceback."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from dockcourse import session
+    from dockcourse.errors import CourseError
+
+    shell = InteractiveShell.instance()
+    try:
+        session._explain_engine_faults()
+        shell.user_ns["CourseError"] = CourseError
+        result = shell.run_cell("raise CourseError(cause='the cause', fix='the fix')")
+        said = capsys.readouterr()
+        assert not result.success
+        assert (
+            session.course_error_message(CourseError(cause="the cause", fix="the fix"))
+            in said.out
+        )
+        assert "the fix" in said.out and "Traceback" not in said.out + said.err
+        result = shell.run_cell("raise ValueError('not predicted')")
+        said = capsys.readouterr()
+        assert not result.success
+        assert (
+            "Traceback" in said.out + said.err and "ValueError" in said.out + said.err
+        )
+    finally:
+        InteractiveShell.clear_instance()

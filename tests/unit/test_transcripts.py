@@ -57,8 +57,15 @@ def test_a_recorded_chapter_replays_in_the_readers_language(
         assert transcripts.recall("09", "docker run x").output == "hi\n"
         assert transcripts.recall("09", "other").exit_code == transcripts.NOT_RECORDED
         assert transcripts.chapter_provenance("09") == provenance
-        with pytest.raises(transcripts.NotRecorded):
+        with pytest.raises(transcripts.NotRecorded) as replaying:
             transcripts.recall_value("09", "missing")
+        with pytest.raises(transcripts.NotRecorded) as live:
+            transcripts.recall_value("09", "missing", live=True)
+        # live, it is this engine that cannot show the step: no word of recorded mode
+        assert str(live.value) == t(
+            "session.value_not_recorded_live", key="missing", chapter="09"
+        )
+        assert str(replaying.value) != str(live.value)
     finally:
         set_language(None)
         transcripts._chapter.cache_clear()
