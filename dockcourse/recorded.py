@@ -16,6 +16,15 @@ JSON. The recordings the package ships:
 - ``chapter-NN``: what chapter NN's cells did, ``{"runs": {command line: result},
   "values": {key: value}}`` (``transcripts``; one file per chapter, its own provenance).
 
+**Recordings of other engines** live in sub-folders, ``recorded/<set>/``, with the same
+names and format: ``docker-26-vm`` is Docker 26 on cgroup v2 in a VM, the shape most
+learners have today. Recorded mode reads each recording from the chosen set
+(:func:`chosen_set`: ``DOCKCOURSE_RECORDING=<set>``, ``main`` for the main folder; by
+default the first of :data:`PREFERRED_SETS` shipped) where the set holds it, else from the
+main folder; within a chapter, a value the set lacks (what that engine could not show) is
+read from the main folder (:func:`search_path`). Each file carries its own provenance, and
+what is shown is labelled with the provenance of the file it came from.
+
 ``dockcourse record`` writes ``engine``, ``measurements`` and ``volumes``;
 ``scripts/execute_notebooks.py`` (``./course notebooks``) writes ``chapter-NN`` and
 ``engine``. Both write with :func:`save`; everything reads with :func:`load`.
@@ -327,6 +336,53 @@ def recorded_dir() -> Path:
     return Path(str(resources.files("dockcourse") / "data" / "recorded"))
 
 
+#: Chooses the set of recordings recorded mode shows (a sub-folder name, or ``main``).
+SET_ENV = "DOCKCOURSE_RECORDING"
+MAIN_SET = "main"
+#: The set shown by default where it is shipped: what a learner today sees.
+PREFERRED_SETS = ("docker-26-vm",)
+
+
+def sets(directory: Path | None = None) -> list[str]:
+    """The sets of other engines' recordings shipped beside the main one."""
+    folder = directory or recorded_dir()
+    if not folder.is_dir():
+        return []
+    return sorted(
+        d.name for d in folder.iterdir() if d.is_dir() and any(d.glob("*.json"))
+    )
+
+
+def chosen_set(directory: Path | None = None) -> str:
+    """The set recorded mode shows first: ``DOCKCOURSE_RECORDING`` if it names a shipped
+    set (or ``main``), else the first shipped of :data:`PREFERRED_SETS`, else ``main``."""
+    shipped = sets(directory)
+    wanted = os.environ.get(SET_ENV, "").strip()
+    if wanted == MAIN_SET or wanted in shipped:
+        return wanted
+    return next((s for s in PREFERRED_SETS if s in shipped), MAIN_SET)
+
+
+def set_label(name: str, directory: Path | None = None) -> str:
+    """A set as a learner can choose it: its name and the engine it was recorded on."""
+    root = directory or recorded_dir()
+    folder = root if name == MAIN_SET else root / name
+    for path in sorted(folder.glob("*.json")):
+        try:
+            p = load(path.stem, folder).provenance
+        except (CourseError, ValueError, KeyError):
+            continue
+        return f"{name} ({p.engine_version}, cgroup v{p.cgroup_version})"
+    return name
+
+
+def search_path(directory: Path | None = None) -> list[Path]:
+    """Where recordings are looked for, in order: the chosen set, then the main folder."""
+    root = directory or recorded_dir()
+    chosen = chosen_set(root)
+    return [root] if chosen == MAIN_SET else [root / chosen, root]
+
+
 class RecordingMissing(CourseError):
     """The package ships no recording of this name (a packaging mistake)."""
 
@@ -368,7 +424,10 @@ def save(
 
 
 def load(name: str, directory: Path | None = None) -> RecordedFile:
-    """THE reader: recording ``name`` (``RecordingMissing`` if there is none)."""
+    """THE reader: recording ``name`` from ``directory``, or by default from the first
+    folder of :func:`search_path` that holds it (``RecordingMissing`` if none does)."""
+    if directory is None:
+        return load_all(name)[0]
     source = path_of(name, directory)
     try:
         payload = json.loads(source.read_text("utf-8"))
@@ -386,6 +445,18 @@ def load(name: str, directory: Path | None = None) -> RecordedFile:
     return RecordedFile(
         name, Provenance.from_dict(payload["provenance"]), payload["data"]
     )
+
+
+def load_all(name: str) -> list[RecordedFile]:
+    """Recording ``name`` from every folder of :func:`search_path` that holds it, the
+    chosen set first (a chapter's values fall back from one to the next)."""
+    folders = search_path()
+    found = [load(name, folder) for folder in folders if path_of(name, folder).exists()]
+    if not found:
+        return [
+            load(name, folders[-1])
+        ]  # raises RecordingMissing, naming the main folder
+    return found
 
 
 def names(directory: Path | None = None) -> list[str]:

@@ -199,8 +199,14 @@ class Session:
             "session.refused.engine", product=info.product if info else "", error=detail
         )
 
-    def _recorded_label(self) -> str:
-        where = transcripts.chapter_provenance(self.chapter) or self.provenance
+    def _recorded_label(self, *, key: str = "", line: str = "") -> str:
+        """Which recording a result shown instead of this engine's comes from."""
+        where = (
+            transcripts.provenance_of(
+                self.chapter, key=self._to_record(key), line=self._to_record(line)
+            )
+            or self.provenance
+        )
         return t(
             "mounts.recorded_on",
             where=recorded.provenance_label(where) if where else "?",
@@ -245,12 +251,19 @@ class Session:
             print(f"$ {line}")
             if refused:
                 print(refused)
-                print(self._recorded_label())
+                print(self._recorded_label(line=line))
             elif unseen:
                 self._say_unseen("mounts.bind_unseen", folder=unseen[0])
-                print(self._recorded_label())
+                print(self._recorded_label(line=line))
             elif not self.live and result.exit_code != transcripts.NOT_RECORDED:
-                print(t("session.recorded_output"))
+                where = transcripts.provenance_of(
+                    self.chapter, line=self._to_record(line)
+                )
+                if where != transcripts.chapter_provenance(self.chapter):
+                    # from another engine's recording than the banner names
+                    print(self._recorded_label(line=line))
+                else:
+                    print(t("session.recorded_output"))
             print(result.output, end="" if result.output.endswith("\n") else "\n")
         return result
 
@@ -277,7 +290,7 @@ class Session:
                 if "mount proc" not in str(exc):
                     raise
                 print(self._refusal(exc, {"pid_mode": "host"}))
-                print(self._recorded_label())
+                print(self._recorded_label(key=key))
                 refused: T = self._from_record(
                     transcripts.recall_value(self.chapter, key, live=True)
                 )
@@ -291,9 +304,9 @@ class Session:
         )
         if self.live:
             self._say_unseen("mounts.files_unseen")
-            print(self._recorded_label())
+            print(self._recorded_label(key=key))
             return recalled
-        where = self.provenance
+        where = transcripts.provenance_of(self.chapter, key=key) or self.provenance
         print(
             t(
                 "session.recorded_value",
@@ -401,6 +414,19 @@ class Session:
             if self.provenance is not None:
                 lines.append(recorded.provenance_label(self.provenance))
             lines.append(t("banner.recorded_hint"))
+            shown, shipped = recorded.chosen_set(), recorded.sets()
+            if shipped:
+                others = [recorded.MAIN_SET, *shipped]
+                lines.append(
+                    t(
+                        "banner.recorded_sets",
+                        shown=recorded.set_label(shown),
+                        others=", ".join(
+                            recorded.set_label(o) for o in others if o != shown
+                        ),
+                        env=recorded.SET_ENV,
+                    )
+                )
         notes = [f"{NOTE_MARK}{note}" for note in self.notes]
         return "\n".join([head, *lines, *notes])
 

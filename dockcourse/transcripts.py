@@ -90,25 +90,37 @@ def save(
 
 
 @cache
-def _chapter(chapter: str) -> recorded.RecordedFile | None:
+def _chapter(chapter: str) -> tuple[recorded.RecordedFile, ...]:
+    """The chapter's recordings, the chosen set's first (``recorded.load_all``)."""
     try:
-        return recorded.load(recorded.chapter_name(chapter))
+        return tuple(recorded.load_all(recorded.chapter_name(chapter)))
     except recorded.RecordingMissing:
-        return None
+        return ()
 
 
-def _entries(chapter: str, part: str) -> dict[str, Any]:
-    found = _chapter(chapter)
-    if found is None or not isinstance(found.data, dict):
-        return {}
-    entries: dict[str, Any] = found.data.get(part, {})
-    return entries
+def _entry(chapter: str, part: str, key: str) -> tuple[Any, recorded.Provenance] | None:
+    """``key`` of ``part`` ("runs" or "values") from the first recording that holds it,
+    with that recording's provenance: a value one engine could not show (and so did not
+    record) comes from the recording of an engine that did, labelled as that one."""
+    for found in _chapter(chapter):
+        entries = found.data.get(part, {}) if isinstance(found.data, dict) else {}
+        if key in entries:
+            return entries[key], found.provenance
+    return None
 
 
 def chapter_provenance(chapter: str) -> recorded.Provenance | None:
     """Where this chapter was recorded (each chapter keeps its own)."""
     found = _chapter(chapter)
-    return found.provenance if found else None
+    return found[0].provenance if found else None
+
+
+def provenance_of(
+    chapter: str, *, key: str = "", line: str = ""
+) -> recorded.Provenance | None:
+    """Where the recorded value ``key`` (or run ``line``) shown comes from."""
+    entry = _entry(chapter, "values", key) if key else _entry(chapter, "runs", line)
+    return entry[1] if entry else chapter_provenance(chapter)
 
 
 class NotRecorded(CourseError, LookupError):
@@ -119,20 +131,21 @@ def recall_value(chapter: str, key: str, *, live: bool = False) -> Any:
     """The recorded value of ``key``. ``live``: asked because this engine cannot show it
     (a rootless engine, files the engine does not see), which the message says instead
     of speaking of recorded mode."""
-    values = _entries(chapter, "values")
-    if key not in values:
+    entry = _entry(chapter, "values", key)
+    if entry is None:
         which = (
             "session.value_not_recorded_live" if live else "session.value_not_recorded"
         )
         raise NotRecorded(t(which, key=key, chapter=chapter))
-    return recorded.rendered(values[key])
+    return recorded.rendered(entry[0])
 
 
 def recall(chapter: str, line: str) -> RunResult:
     """The recorded result of ``line``; a clear placeholder if it was never recorded."""
-    entry = _entries(chapter, "runs").get(line)
-    if entry is None:
+    found = _entry(chapter, "runs", line)
+    if found is None:
         return RunResult(NOT_RECORDED, t("session.not_recorded") + "\n", 0.0)
+    entry = found[0]
     return RunResult(
         int(entry["exit_code"]),
         str(entry["output"]),

@@ -106,3 +106,54 @@ def test_observe_records_data_with_tokens_and_sentences_as_keys(
         "name": f"dockcourse-09-box-{TAG_TOKEN}",
         "said": {"text": "measure.provenance.no_engine", "params": {}},
     }
+
+
+def _provenance(version: str, cgroup: str) -> recorded.Provenance:
+    made = recorded.provenance_now(None, recorded_by="test")
+    return recorded.Provenance.from_dict(
+        {**made.as_dict(), "engine_version": version, "cgroup_version": cgroup}
+    )
+
+
+def test_another_engines_recording_is_shown_first_and_lacks_fall_back_labelled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A set of another engine's recordings (``recorded/<set>/``) is read first; a value
+    that engine could not show (and so never recorded) comes from the main recording,
+    labelled with the main recording's provenance; DOCKCOURSE_RECORDING=main or an
+    unknown name picks the main folder or the default."""
+    old, new = _provenance("20.10", "1"), _provenance("26.1", "2")
+    recorded.save(
+        "chapter-09",
+        old,
+        {
+            "runs": {
+                "docker run x": {"exit_code": 0, "output": "old\n", "elapsed_s": 1}
+            },
+            "values": {"both": 1, "only-main": 2},
+        },
+        tmp_path,
+    )
+    current = tmp_path / recorded.PREFERRED_SETS[0]
+    recorded.save("chapter-09", new, {"runs": {}, "values": {"both": 10}}, current)
+    monkeypatch.setattr(recorded, "recorded_dir", lambda: tmp_path)
+    monkeypatch.delenv(recorded.SET_ENV, raising=False)
+    transcripts._chapter.cache_clear()
+    try:
+        assert recorded.sets() == [current.name]
+        assert recorded.chosen_set() == current.name
+        assert transcripts.recall_value("09", "both") == 10
+        assert transcripts.provenance_of("09", key="both") == new
+        assert transcripts.recall_value("09", "only-main") == 2
+        assert transcripts.provenance_of("09", key="only-main") == old
+        assert transcripts.recall("09", "docker run x").output == "old\n"
+        assert transcripts.provenance_of("09", line="docker run x") == old
+        assert transcripts.chapter_provenance("09") == new
+        assert recorded.set_label(current.name).startswith(f"{current.name} (26.1")
+        assert "20.10" in recorded.set_label(recorded.MAIN_SET)
+        for chosen, expected in (("main", 1), ("no-such-set", 10)):
+            monkeypatch.setenv(recorded.SET_ENV, chosen)
+            transcripts._chapter.cache_clear()
+            assert transcripts.recall_value("09", "both") == expected
+    finally:
+        transcripts._chapter.cache_clear()
