@@ -24,6 +24,7 @@ from .measure.describe import (
     kind_label,
 )
 from .measure.results import FootprintPoint, Results
+from .measure.vm import MEMORY_MIB as VM_MEMORY_MIB
 from .plots import _axes, _title
 from .text import t
 from .units import human_bytes, human_seconds
@@ -157,11 +158,27 @@ def plot_density(results: Results, *, axes: Sequence[Axes] | None = None) -> lis
         ax.grid(True, which="both", alpha=0.25)
     if any_points:
         start_ax.legend(fontsize=8.5, loc="lower right")
+    most = {
+        kind: max(
+            (p.n for p in footprint_points(results, "memory_bytes") if p.kind == kind),
+            default=0,
+        )
+        for kind in ("container", "vm")
+    }
+    if 0 < most["vm"] < most["container"]:
+        # Fewer VMs than containers: the run's budget, not an accident, and said so.
+        memory_ax.set_title(
+            t("plot.density.memory")
+            + "\n"
+            + t("plot.density.vm_budget", n=most["vm"], mib=VM_MEMORY_MIB),
+            fontsize=9,
+            loc="left",
+        )
     figure = memory_ax.get_figure()
     if figure is not None:
         color = "#b2182b" if results.mode == "recorded" else "#4d4d4d"
         figure.suptitle(
-            t("plot.density.title") + "\n" + results.label(" · "),
+            t("plot.density.title") + "\n" + results.label("\n"),
             x=0.01,
             ha="left",
             fontsize=9,
