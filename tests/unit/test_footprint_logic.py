@@ -160,3 +160,40 @@ def test_footprint_records_survive_a_resumed_run(tmp_path: Path) -> None:
     again = open_run(path, provenance=host_provenance("r3"), settings=settings)
     assert [p.metric for p in again.results().footprint] == ["memory_bytes"]
     again.close()
+
+
+def test_the_density_plot_states_the_vm_budget_only_when_vms_stop_early(
+    tmp_path: Path,
+) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from dockcourse.measure.vm import MEMORY_MIB
+    from dockcourse.plots_footprint import plot_density
+
+    def density(vm_counts: tuple[int, ...], name: str) -> str:
+        run = open_run(
+            tmp_path / f"{name}.jsonl", provenance=host_provenance(name), settings={}
+        )
+        for n in (1, 2, 5):
+            run.add_footprint(
+                FootprintPoint("container", "memory_bytes", n, n * 1e7, "host_pss", "t")
+            )
+        for n in vm_counts:
+            run.add_footprint(
+                FootprintPoint("vm", "memory_bytes", n, n * 2e8, "host_pss", "t")
+            )
+        run.close()
+        axes = plot_density(load_results(tmp_path / f"{name}.jsonl"))
+        title = axes[0].get_title(loc="left")
+        plt.close("all")
+        return title
+
+    from dockcourse.text import t
+
+    note = t("plot.density.vm_budget", n=2, mib=MEMORY_MIB)
+    assert note in density((1, 2), "short")
+    assert note not in density((1, 2, 5), "all")
+    assert t("plot.density.memory") == density((1, 2, 5), "again")
