@@ -514,11 +514,15 @@ def _footprint_lines(results: Results) -> list[str]:
         lines.append(f"{what:<44} {p.n:>3} {human_bytes(p.value):>10}  {p.method}")
     starts = [p for p in results.footprint if p.metric == "start_all_s"]
     if starts:
-        lines += ["", f"{'all N running after':<44} {'N':>3} {'seconds':>10}"]
+        lines += [
+            "",
+            f"{'all N running after':<44} {'N':>3} {'seconds':>10} {'per second':>11}",
+        ]
         for p in sorted(starts, key=lambda p: (p.kind, p.n)):
+            rate = f"{p.n / p.value:>11.1f}" if p.value > 0 else f"{'–':>11}"
             lines.append(
                 f"{kind_label(p.kind, results):<44} {p.n:>3} "
-                f"{human_seconds(p.value):>10}"
+                f"{human_seconds(p.value):>10} {rate}"
             )
     medians = cpu_medians(results)
     if medians:
