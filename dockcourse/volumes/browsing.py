@@ -49,6 +49,32 @@ def parse_stat_lines(output: str, base: str) -> tuple[Entry, ...]:
     return tuple(sorted(entries, key=lambda e: (e.kind != "dir", e.name)))
 
 
+def _read_only(
+    client: docker.DockerClient,
+    image_ref: str,
+    name: str,
+    argv: list[str],
+    failure: tuple[str, str, str],
+    *,
+    timeout_s: float,
+    chapter: str,
+) -> str:
+    """The output of ``argv`` in a helper that mounts the volume read-only; on a non-zero
+    exit, ``HelperFailed`` from ``failure`` (catalogue key, path in the volume, command)."""
+    code, output = _helper(
+        client,
+        image_ref,
+        argv,
+        {name: f"{MOUNT_POINT}:ro"},
+        timeout_s=timeout_s,
+        chapter=chapter,
+    )
+    if code != 0:
+        key, inner, command = failure
+        raise HelperFailed(t(key, path=inner, output=output.strip()), command)
+    return output
+
+
 def browse(
     client: docker.DockerClient,
     image_ref: str,
@@ -64,18 +90,15 @@ def browse(
     target = _in_mount(inner)
     argv = browse_argv(inner)
     command = cli_browse(image_ref, name, inner)
-    code, output = _helper(
+    output = _read_only(
         client,
         image_ref,
+        name,
         argv,
-        {name: f"{MOUNT_POINT}:ro"},
+        ("volumes.err.browse", inner, command),
         timeout_s=timeout_s,
         chapter=chapter,
     )
-    if code != 0:
-        raise HelperFailed(
-            t("volumes.err.browse", path=inner, output=output.strip()), command
-        )
     base = target.rstrip("/") + "/"
     return Browsed(name, inner, parse_stat_lines(output, base), command)
 
@@ -95,18 +118,15 @@ def preview(
     _get_row(client, name)
     argv = preview_argv(inner, max_bytes)
     command = cli_preview(image_ref, name, inner)
-    code, output = _helper(
+    output = _read_only(
         client,
         image_ref,
+        name,
         argv,
-        {name: f"{MOUNT_POINT}:ro"},
+        ("volumes.err.preview", inner, command),
         timeout_s=timeout_s,
         chapter=chapter,
     )
-    if code != 0:
-        raise HelperFailed(
-            t("volumes.err.preview", path=inner, output=output.strip()), command
-        )
     binary = "\x00" in output or "\ufffd" in output
     truncated = len(output.encode("utf-8", "replace")) > max_bytes
     text = "" if binary else output[:max_bytes]
