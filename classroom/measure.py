@@ -26,16 +26,17 @@ import hubclient
 
 import classroom
 
-#: Chapter 01's set-up cell and the cells of its exercises: one container, then three,
-#: then one that writes 5 MiB (the measurement cells that boot VMs are left out).
+#: Chapter 01's set-up cell and the cells of its exercises, with the chapter's own names
+#: (``course.name``, per session): one container, then three, then one that writes 5 MiB (the measurement cells that boot VMs are left out).
 CHAPTER_01 = """
 from dockcourse import setup
 course = setup("01")
-course.start(["sleep", "600"], name="dockcourse-01-fresh")
+course.start(["sleep", "600"], name=course.name("fresh"))
+EX = course.name("ex")
 for i in (1, 2, 3):
-    course.start(["sleep", "3600"], name=f"dockcourse-01-ex-{i}")
+    course.start(["sleep", "3600"], name=f"{EX}-{i}")
 course.start("dd if=/dev/zero of=/data.bin bs=1024 count=5120 && sleep 3600",
-             name="dockcourse-01-writer")
+             name=course.name("writer"))
 print(len(course.require_client().containers.list()))
 """
 CLEAN = 'from dockcourse import setup\nsetup("01").clean()\n'
