@@ -27,7 +27,8 @@ import hubclient
 import classroom
 
 #: Chapter 01's set-up cell and the cells of its exercises, with the chapter's own names
-#: (``course.name``, per session): one container, then three, then one that writes 5 MiB (the measurement cells that boot VMs are left out).
+#: (``course.name``, per session): one container, then three, then one that writes
+#: 5 MiB (the measurement cells that boot VMs are left out).
 CHAPTER_01 = """
 from dockcourse import setup
 course = setup("01")
