@@ -156,8 +156,9 @@ def plot_density(results: Results, *, axes: Sequence[Axes] | None = None) -> lis
         ax.set_ylabel(t(ylabel_key))
         ax.set_title(t(title_key), fontsize=10.5, loc="left")
         ax.grid(True, which="both", alpha=0.25)
+    legend_ax = start_ax if start_ax.get_lines() else memory_ax
     if any_points:
-        start_ax.legend(fontsize=8.5, loc="lower right")
+        legend_ax.legend(fontsize=8.5, loc="lower right")
     most = {
         kind: max(
             (p.n for p in footprint_points(results, "memory_bytes") if p.kind == kind),
