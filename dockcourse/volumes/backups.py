@@ -12,9 +12,9 @@ import io
 import os
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from ..engine import call_timeout
 from ..resources import (
@@ -103,6 +103,68 @@ def _archive(
         response.close()
 
 
+#: Pauses (seconds) before reading the helper's tar file again when the engine sent an
+#: archive that is empty or cut short.
+ARCHIVE_RETRY_PAUSES_S = (0.5, 1.0, 2.0, 4.0)
+#: How long to wait for the engine to finish with an exited helper (see _settle).
+SETTLE_TIMEOUT_S = 15.0
+
+
+def _settle(client: docker.DockerClient, container_id: str) -> None:
+    """Wait until the engine has finished with the exited helper container.
+
+    Podman reports an exited container as ``stopped`` until its cleanup process has
+    unmounted the container's file system, and then as ``exited``. An archive read in
+    between can find the file system going away under it: the engine has already
+    answered 200 and sends an empty (or cut short) archive. Docker says ``exited`` at
+    once, so this costs it one inspect."""
+    deadline = time.monotonic() + SETTLE_TIMEOUT_S
+    while time.monotonic() < deadline:
+        state = client.api.inspect_container(container_id).get("State") or {}
+        if state.get("Status") != "stopped":
+            return
+        time.sleep(0.2)
+
+
+def _copy_member(chunks: Iterable[bytes], out: IO[bytes]) -> None:
+    """Write the one file of the tar stream ``chunks`` (what ``get_archive`` of a file
+    sends) into ``out``. ``tarfile.ReadError`` when the stream is empty, cut short or
+    holds no file."""
+    import tarfile
+
+    with tarfile.open(fileobj=_StreamReader(chunks), mode="r|") as outer:
+        member = next(iter(outer), None)
+        source = outer.extractfile(member) if member is not None else None
+        if source is None:
+            raise tarfile.ReadError("no file in the archive")
+        while block := source.read(1 << 20):
+            out.write(block)
+
+
+def _fetch_file(
+    open_chunks: Callable[[], contextlib.AbstractContextManager[Iterable[bytes]]],
+    path: Path,
+    pauses: Iterable[float] = ARCHIVE_RETRY_PAUSES_S,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """The file in the archive that ``open_chunks()`` streams, written to ``path``; an
+    archive that is empty or cut short is read again after each of ``pauses`` (the
+    engine may still be busy with the container: see :func:`_settle`). Returns how
+    many reads it took; ``tarfile.ReadError`` when the last one failed too."""
+    import tarfile
+
+    for attempt, pause in enumerate((*pauses, None), start=1):
+        try:
+            with open_chunks() as chunks, path.open("wb") as out:
+                _copy_member(chunks, out)
+            return attempt
+        except tarfile.ReadError:
+            if pause is None:
+                raise
+            sleep(pause)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def _start_and_wait(
     client: docker.DockerClient, container: Any, timeout_s: float
 ) -> None:
@@ -160,17 +222,15 @@ def backup(
             call_timeout(client, timeout_s),
         ):
             _start_and_wait(client, container, timeout_s)
-            with (
-                _archive(client, container.id, "/tmp/backup.tar") as chunks,
-                tarfile.open(fileobj=_StreamReader(chunks), mode="r|") as outer,
-            ):
-                member = next(iter(outer), None)
-                source = outer.extractfile(member) if member is not None else None
-                if source is None:
-                    raise HelperFailed(t("volumes.err.helper", output="no tar file"))
-                with partial.open("wb") as out:
-                    while block := source.read(1 << 20):
-                        out.write(block)
+            _settle(client, container.id)
+            try:
+                _fetch_file(
+                    lambda: _archive(client, container.id, "/tmp/backup.tar"), partial
+                )
+            except tarfile.ReadError:
+                raise HelperFailed(
+                    t("volumes.err.helper", output="no tar file")
+                ) from None
         partial.replace(path)
     except KeyboardInterrupt:
         partial.unlink(missing_ok=True)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import re
 import shlex
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -278,3 +280,65 @@ def test_commands_say_which_course_labels_they_do_not_spell_out() -> None:
     assert all(k.removeprefix("io.dockcourse.") in note for k in hidden)
     run_note = vol.cli_use("img:1", "myvolume", "true").partition("  # ")[2]
     assert str(len(labels("06"))) in run_note
+
+
+def _archive_of(content: bytes, name: str = "backup.tar") -> bytes:
+    """What an engine's archive endpoint sends for one file: a tar holding it."""
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        info = tarfile.TarInfo(name)
+        info.size = len(content)
+        tar.addfile(info, io.BytesIO(content))
+    return buffer.getvalue()
+
+
+def _streams(*bodies: bytes) -> tuple[Any, list[int]]:
+    """``open_chunks`` for _fetch_file: each call streams the next body in 7-byte chunks."""
+    import contextlib
+
+    calls: list[int] = []
+
+    @contextlib.contextmanager
+    def open_chunks() -> Iterator[Iterable[bytes]]:
+        body = bodies[len(calls)]
+        calls.append(len(body))
+        yield (body[i : i + 7] for i in range(0, len(body), 7))
+
+    return open_chunks, calls
+
+
+def test_an_empty_or_cut_archive_is_read_again_after_a_pause(tmp_path: Path) -> None:
+    """Podman 5 may answer an archive read of a just-exited container with 200 and an
+    empty body (its cleanup unmounts the container meanwhile): read it again."""
+    inner = b"tar bytes " * 300
+    whole = _archive_of(inner)
+    open_chunks, calls = _streams(b"", whole[:1000], whole)
+    pauses: list[float] = []
+    out = tmp_path / "b.tar.part"
+    reads = vol.backups._fetch_file(open_chunks, out, (0.5, 1.0, 2.0), pauses.append)
+    assert reads == 3 and calls == [0, 1000, len(whole)]
+    assert pauses == [0.5, 1.0]
+    assert out.read_bytes() == inner
+
+
+def test_an_archive_that_stays_empty_is_an_error_after_every_pause(
+    tmp_path: Path,
+) -> None:
+    import tarfile
+
+    open_chunks, calls = _streams(b"", b"", b"")
+    pauses: list[float] = []
+    with pytest.raises(tarfile.ReadError):
+        vol.backups._fetch_file(open_chunks, tmp_path / "b", (0.1, 0.2), pauses.append)
+    assert len(calls) == 3 and pauses == [0.1, 0.2]
+
+
+def test_a_good_archive_is_read_once(tmp_path: Path) -> None:
+    open_chunks, calls = _streams(_archive_of(b"x" * 5000))
+    slept: list[float] = []
+    out = tmp_path / "b"
+    assert vol.backups._fetch_file(open_chunks, out, sleep=slept.append) == 1
+    assert out.read_bytes() == b"x" * 5000 and slept == [] and len(calls) == 1
