@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from .fonts import localized
 from .measure.describe import (
     PER_ITERATIONS,
-    cpu_medians,
+    cpu_fastest,
     footprint_accel,
     footprint_points,
     kind_label,
@@ -64,11 +64,11 @@ def headline_memory(results: Results) -> str:
 
 
 def headline_cpu(results: Results) -> str:
-    medians = cpu_medians(results)
-    if "process" not in medians or "container" not in medians:
+    fastest = cpu_fastest(results)
+    if "process" not in fastest or "container" not in fastest:
         return ""
     return t(
-        "plot.footprint.headline.cpu", ratio=medians["container"] / medians["process"]
+        "plot.footprint.headline.cpu", ratio=fastest["container"] / fastest["process"]
     )
 
 
@@ -191,24 +191,24 @@ def plot_density(results: Results, *, axes: Sequence[Axes] | None = None) -> lis
 @localized
 def plot_cpu(results: Results, *, ax: Axes | None = None) -> Axes:
     ax = _axes(ax, (10.0, 3.2))
-    medians = cpu_medians(results)
-    if not medians:
+    fastest = cpu_fastest(results)
+    if not fastest:
         ax.text(0.5, 0.5, t("plot.cpu.empty"), ha="center", transform=ax.transAxes)
         ax.set_axis_off()
         _title(ax, t("plot.cpu.title"), results)
         return ax
-    kinds = [k for k in ("process", "container", "vm") if k in medians]
+    kinds = [k for k in ("process", "container", "vm") if k in fastest]
     y = list(range(len(kinds)))[::-1]
-    ax.barh(y, [medians[k] for k in kinds], color=[KIND_COLORS[k] for k in kinds])
-    base = medians.get("process")
+    ax.barh(y, [fastest[k] for k in kinds], color=[KIND_COLORS[k] for k in kinds])
+    base = fastest.get("process")
     for yy, k in zip(y, kinds, strict=True):
-        note = human_seconds(medians[k])
+        note = human_seconds(fastest[k])
         if base and k != "process":
-            note += "  " + t("plot.cpu.ratio", ratio=medians[k] / base)
-        ax.text(medians[k] * 1.08, yy, note, va="center", fontsize=9)
+            note += "  " + t("plot.cpu.ratio", ratio=fastest[k] / base)
+        ax.text(fastest[k] * 1.08, yy, note, va="center", fontsize=9)
     ax.set_yticks(y, [kind_label(k, results) for k in kinds])
     ax.set_xscale("log")
-    ax.set_xlim(min(medians.values()) / 2, max(medians.values()) * 8)
+    ax.set_xlim(min(fastest.values()) / 2, max(fastest.values()) * 8)
     runs = max(
         sum(1 for p in footprint_points(results, "cpu_loop_s") if p.kind == k)
         for k in kinds

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ..recorded import new_run_id
 from ..text import t
 from ..units import human_bytes, human_seconds
-from .describe import cpu_medians, headline, kind_label
+from .describe import cpu_fastest, headline, kind_label
 from .results import (
     SERIES,
     BadInput,
@@ -502,7 +502,7 @@ def format_table(results: Results) -> str:
 
 
 def _footprint_lines(results: Results) -> list[str]:
-    """Memory at N = 1, the largest N measured, and the loop's median per kind."""
+    """Memory at N = 1, the largest N measured, and the loop's fastest run per kind."""
     if not results.footprint:
         return []
     lines = ["", f"{'memory, idle':<44} {'N':>3} {'total':>10}  read from"]
@@ -524,13 +524,13 @@ def _footprint_lines(results: Results) -> list[str]:
                 f"{kind_label(p.kind, results):<44} {p.n:>3} "
                 f"{human_seconds(p.value):>10} {rate}"
             )
-    medians = cpu_medians(results)
-    if medians:
-        lines += ["", f"{'loop, per 100 000 iterations':<44} {'median':>14}"]
-        for kind, value in medians.items():
+    fastest = cpu_fastest(results)
+    if fastest:
+        lines += ["", f"{'loop, per 100 000 iterations':<44} {'fastest run':>14}"]
+        for kind, value in fastest.items():
             ratio = (
-                f"  ({value / medians['process']:.3f}× process)"
-                if "process" in medians
+                f"  ({value / fastest['process']:.3f}× process)"
+                if "process" in fastest
                 else ""
             )
             lines.append(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from dockcourse.measure import footprint
-from dockcourse.measure.describe import cpu_medians, cpu_per_iterations
+from dockcourse.measure.describe import cpu_fastest, cpu_per_iterations
 from dockcourse.measure.results import (
     BadInput,
     FootprintPoint,
@@ -143,9 +143,10 @@ def test_headline_states_the_measured_ratio(tmp_path: Path) -> None:
     run.close()
     back = load_results(tmp_path / "r.jsonl")
     assert len(back.footprint) == 6
-    medians = cpu_medians(back)
-    ratio = medians["container"] / medians["process"]
-    assert ratio == pytest.approx(0.56 / 0.51)
+    fastest = cpu_fastest(back)
+    ratio = fastest["container"] / fastest["process"]
+    # the fastest run of each: noise only ever slows a CPU-bound loop down
+    assert ratio == pytest.approx(0.55 / 0.50)
     assert f"{ratio:.2f}×" in headline_cpu(back)
 
 
