@@ -24,8 +24,11 @@ Before and after each target a learner's own unlabelled volume ``myvolume`` is c
 keep its files: an engine's own ``myvolume`` is only read (a shared engine, docker-user's,
 may hold a learner's), and one the matrix makes, holding a file, is removed after. The
 result is written to ``docs/compatibility.json`` and ``docs/compatibility.md``, and the
-README's table between its matrix markers is replaced, with the date. A target that cannot
-be started here is reported as "not run" with the reason, never as passed.
+README's table between its matrix markers is replaced, with the date. On an engine the
+matrix started itself (rootless, Podman, the VM), ``dockcourse clean --all`` then runs as the
+learner and nothing with the course's labels may be left (asked with the plain CLI). A
+target that cannot be started here is reported as "not run" with the reason, never as
+passed.
 """
 
 from __future__ import annotations
@@ -125,6 +128,8 @@ class TargetResult:
     user: str = "root"
     chapters: list[ChapterResult] = field(default_factory=list)
     learner_volume_survived: bool | None = None
+    #: course objects left after ``dockcourse clean --all`` (None: not checked)
+    left_after_clean: int | None = None
     date: str = ""
     commit: str = ""
 
@@ -269,6 +274,27 @@ def make_learner_volume(env: dict[str, str]) -> None:
     )
 
 
+#: What ``dockcourse clean --all`` must leave of the course: nothing with these labels.
+COURSE_FILTERS = (
+    ("ps", "-aq", "--filter", "label=io.dockcourse.course"),
+    ("volume", "ls", "-q", "--filter", "label=io.dockcourse.course"),
+    ("images", "-q", "--filter", "label=io.dockcourse.course"),
+    ("images", "-q", "--filter", "label=io.dockcourse.image"),
+)
+
+
+def course_left_after_clean(python: Path, env: dict[str, str], user: str) -> int:
+    """Run ``dockcourse clean --all`` as the learner, then count what still carries the
+    course's labels (containers, volumes, images), asked of the engine with the plain CLI
+    (Podman's two-label image filter is unreliable: one label per query)."""
+    argv = as_user([str(python), "-m", "dockcourse", "clean", "--all"], env, user)
+    subprocess.run(argv, env=env, capture_output=True, timeout=600, check=False)
+    left: set[str] = set()
+    for query in COURSE_FILTERS:
+        left |= set(run(["docker", *query], env=env, timeout=120).split())
+    return len(left)
+
+
 def run_chapters(
     result: TargetResult,
     python: Path,
@@ -305,8 +331,9 @@ def run_chapters(
         )
 
 
-def run_pass(name: str, argv: list[str], env: dict[str, str], user: str) -> PassResult:
-    """One pass of one chapter under pytest + nbval, as ``user``."""
+def as_user(argv: list[str], env: dict[str, str], user: str) -> list[str]:
+    """``argv`` run as ``user`` (root: as it is) with only the engine's and the course's
+    variables of ``env``."""
     if user != "root":
         home = pwd.getpwnam(user).pw_dir
         keep = {
@@ -328,6 +355,12 @@ def run_pass(name: str, argv: list[str], env: dict[str, str], user: str) -> Pass
             *(f"{k}={v}" for k, v in keep.items()),
             *argv,
         ]
+    return argv
+
+
+def run_pass(name: str, argv: list[str], env: dict[str, str], user: str) -> PassResult:
+    """One pass of one chapter under pytest + nbval, as ``user``."""
+    argv = as_user(argv, env, user)
     start = time.monotonic()
     try:
         done = subprocess.run(
@@ -515,8 +548,16 @@ def _write_outputs(results: list[TargetResult], notebooks: list[Path]) -> str:
         survived = {True: "kept", False: "NOT kept", None: "not checked"}[
             r.learner_volume_survived
         ]
+        cleaned = {
+            None: "",
+            0: "after `dockcourse clean --all` nothing of the course left; ",
+        }.get(
+            r.left_after_clean,
+            f"after `dockcourse clean --all` **{r.left_after_clean} course objects "
+            "left**; ",
+        )
         detail = (
-            f"{r.engine}; as {r.user}; learner's `myvolume`: {survived}; "
+            f"{r.engine}; as {r.user}; learner's `myvolume`: {survived}; {cleaned}"
             f"run {r.date} at {r.commit}"
             if r.ran
             else f"not run: {r.reason}"
@@ -602,6 +643,19 @@ def main() -> int:
                     files = None
                     say(f"{name}: `myvolume` not checked ({exc})")
                 run_chapters(result, python, env, notebooks, user, passes)
+                # Only on an engine this run started: on a shared one (docker-root,
+                # docker-user) other notebooks' objects may rightly still be there.
+                try:
+                    if started:
+                        result.left_after_clean = course_left_after_clean(
+                            python, env, user
+                        )
+                        say(
+                            f"{name}: left after `dockcourse clean --all`: "
+                            f"{result.left_after_clean}"
+                        )
+                except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                    say(f"{name}: `dockcourse clean --all` not checked ({exc})")
                 if files is not None:
                     try:
                         after = learner_files(env)
@@ -624,8 +678,10 @@ def main() -> int:
                 stop_target(name)
     table = write_outputs(results, notebooks) if not args.no_write else ""
     print(table)
-    failed = any(not c.passed for r in results for c in r.chapters) or any(
-        r.learner_volume_survived is False for r in results
+    failed = (
+        any(not c.passed for r in results for c in r.chapters)
+        or any(r.learner_volume_survived is False for r in results)
+        or any(r.left_after_clean for r in results)
     )
     # CI sets DOCKCOURSE_REQUIRE_TARGETS=1: there a target that did not run is a failure.
     if os.environ.get("DOCKCOURSE_REQUIRE_TARGETS") == "1":
