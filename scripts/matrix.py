@@ -658,6 +658,14 @@ def main() -> int:
                     say(f"{name}: `dockcourse clean --all` not checked ({exc})")
                 if files is not None:
                     try:
+                        # the clean took the course image, which reads the volume:
+                        # back first, then myvolume must have come through it all
+                        if started:
+                            run(
+                                [str(python), "-m", "dockcourse", "image"],
+                                env=env,
+                                timeout=900,
+                            )
                         after = learner_files(env)
                     except (RuntimeError, subprocess.TimeoutExpired):
                         after = None
