@@ -165,6 +165,21 @@ def _fetch_file(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _with_command(exc: Exception, command: str) -> VolumeError:
+    """What a backup or restore raises for ``exc``, naming the command the learner would
+    type: an engine refusal explained in one sentence, a course error as it is."""
+    import docker.errors
+
+    if isinstance(exc, docker.errors.APIError):
+        return HelperFailed(
+            t("volumes.err.engine_refused", error=_api_error_text(exc)), command
+        )
+    if not isinstance(exc, VolumeError):
+        raise TypeError(exc)
+    exc.command = command
+    return exc
+
+
 def _start_and_wait(
     client: docker.DockerClient, container: Any, timeout_s: float
 ) -> None:
@@ -245,13 +260,8 @@ def backup(
             t("volumes.err.write_failed", path=path, error=exc.strerror or exc),
             command,
         ) from None
-    except docker.errors.APIError as exc:
-        raise HelperFailed(
-            t("volumes.err.engine_refused", error=_api_error_text(exc)), command
-        ) from None
-    except VolumeError as exc:
-        exc.command = command
-        raise
+    except (docker.errors.APIError, VolumeError) as exc:
+        raise _with_command(exc, command) from None
     finally:
         partial.unlink(missing_ok=True)
     return BackedUp(name, path, path.stat().st_size, command)
@@ -312,13 +322,8 @@ def restore(
         raise Interrupted(t(f"volumes.err.{key}", name=name), command) from None
     except requests.exceptions.RequestException:
         raise HelperFailed(t("volumes.err.engine_lost"), command) from None
-    except docker.errors.APIError as exc:
-        raise HelperFailed(
-            t("volumes.err.engine_refused", error=_api_error_text(exc)), command
-        ) from None
-    except VolumeError as exc:
-        exc.command = command
-        raise
+    except (docker.errors.APIError, VolumeError) as exc:
+        raise _with_command(exc, command) from None
     return Restored(name, path, command)
 
 
